@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import type { AppInfo, ShellKind } from '../../src-shared/contract/appContract';
+import { DisposableStore, toDisposable, type Disposable } from '../core/util/disposable';
+import { ContractDispatcher, type ContractHandlers } from './contract/contractDispatcher';
+import { EventBatcher } from './contract/eventBatcher';
+import { DiagnosticLog, type LogSink } from './diagnostics/diagnosticLog';
+import { openDatabase } from './store/database';
+import { loadMigrations } from './store/migrations';
+import { SettingsRepository } from './store/settingsRepository';
+import { SettingsService } from './settings/settingsService';
+
+/** What a shell (Electron or web) tells the services about where they run. */
+export interface ConsoleServicesOptions {
+  shell: ShellKind;
+  version: string;
+  dataDir: string;
+  /** Folder of the `NNNN_name.sql` migrations (resources/migrations). */
+  migrationsDir: string;
+  /** Defaults to `<dataDir>/nice-console.sqlite`; `:memory:` for tests. */
+  databaseFile?: string;
+  logSink?: LogSink;
+}
+
+/** The services main runs, whichever shell hosts them. */
+export interface ConsoleServices extends Disposable {
+  readonly info: AppInfo;
+  readonly dispatcher: ContractDispatcher;
+  readonly events: EventBatcher;
+  readonly log: DiagnosticLog;
+  readonly settings: SettingsService;
+}
+
+/** File name of the console database inside the data folder. */
+export const databaseFileName = 'nice-console.sqlite';
+
+/**
+ * Builds the plain-Node services both composition roots share (app/main.ts and web/serve.ts),
+ * wires them to the contract, and returns one disposable that closes everything in order.
+ */
+export function createConsoleServices(options: ConsoleServicesOptions): ConsoleServices {
+  const disposables = new DisposableStore();
+  const log = new DiagnosticLog();
+  if (options.logSink) log.addSink(options.logSink);
+  const events = disposables.add(new EventBatcher());
+  log.addSink((entry) => events.publish('diagnostics:logged', entry));
+
+  const databaseFile = options.databaseFile ?? join(options.dataDir, databaseFileName);
+  const database = openDatabase(databaseFile, loadMigrations(options.migrationsDir));
+  disposables.add(toDisposable(() => database.db.close()));
+
+  const settings = new SettingsService(new SettingsRepository(database.db), log);
+  log.setMinLevel(settings.get().diagnosticsLevel);
+  disposables.add(
+    settings.onDidChange((next) => {
+      log.setMinLevel(next.diagnosticsLevel);
+      events.publish('settings:changed', next);
+    }),
+  );
+
+  const info: AppInfo = {
+    name: 'NICE Console',
+    version: options.version,
+    shell: options.shell,
+    dataDir: options.dataDir,
+    databaseFile,
+    schemaVersion: database.schemaVersion,
+    runtime: `Node ${process.versions.node}${process.versions.electron ? `, Electron ${process.versions.electron}` : ''}`,
+    platform: `${process.platform} ${process.arch}`,
+    startedAt: new Date().toISOString(),
+  };
+
+  const handlers: ContractHandlers = {
+    'app:getInfo': () => info,
+    'settings:getSettings': () => settings.get(),
+    'settings:updateSettings': (patch) => settings.update(patch),
+    'diagnostics:listEntries': (request) => log.list(request.limit, request.minLevel),
+  };
+  const dispatcher = new ContractDispatcher(handlers, log);
+  log.log('info', 'console', `services started (${options.shell} shell, schema v${database.schemaVersion}, data in ${options.dataDir})`);
+
+  return {
+    info,
+    dispatcher,
+    events,
+    log,
+    settings,
+    dispose: () => disposables.dispose(),
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * Every channel the renderer may use, as plain lists with no imports: the sandboxed preload
+ * bundles this file alone, and both transports refuse anything not listed here.
+ * Invoke channels are `feature:verbObject`; event channels are `feature:pastTense`.
+ */
+export const invokeChannels = [
+  'app:getInfo',
+  'settings:getSettings',
+  'settings:updateSettings',
+  'diagnostics:listEntries',
+] as const;
+
+/** Channels on which main pushes batches of events to the renderer. */
+export const eventChannels = ['settings:changed', 'diagnostics:logged'] as const;
+
+/** A channel the renderer may invoke. */
+export type InvokeChannel = (typeof invokeChannels)[number];
+
+/** A channel main publishes event batches on. */
+export type EventChannel = (typeof eventChannels)[number];
+
+/** Narrows an untrusted value to a listed invoke channel. */
+export function isInvokeChannel(value: unknown): value is InvokeChannel {
+  return typeof value === 'string' && (invokeChannels as readonly string[]).includes(value);
+}
+
+/** Narrows an untrusted value to a listed event channel. */
+export function isEventChannel(value: unknown): value is EventChannel {
+  return typeof value === 'string' && (eventChannels as readonly string[]).includes(value);
+}

@@ -1,0 +1,41 @@
+import type { z } from 'zod';
+import type { EventChannel, InvokeChannel } from './channels';
+import { AppInfo, GetInfoRequest } from './appContract';
+import { ListEntriesRequest, ListEntriesResponse, LogEntry } from './diagnosticsContract';
+import { GetSettingsRequest, Settings, UpdateSettingsRequest } from './settingsContract';
+
+/** Request and response schema of one invoke channel. */
+export interface InvokeSchemas {
+  request: z.ZodType;
+  response: z.ZodType;
+}
+
+/**
+ * The schemas of every invoke channel. `satisfies` makes a channel without schemas a compile
+ * error, so the lists in channels.ts and this map cannot drift apart.
+ */
+export const invokeSchemas = {
+  'app:getInfo': { request: GetInfoRequest, response: AppInfo },
+  'settings:getSettings': { request: GetSettingsRequest, response: Settings },
+  'settings:updateSettings': { request: UpdateSettingsRequest, response: Settings },
+  'diagnostics:listEntries': { request: ListEntriesRequest, response: ListEntriesResponse },
+} as const satisfies Record<InvokeChannel, InvokeSchemas>;
+
+/** The schema of one item of each event channel's batches. */
+export const eventSchemas = {
+  'settings:changed': Settings,
+  'diagnostics:logged': LogEntry,
+} as const satisfies Record<EventChannel, z.ZodType>;
+
+/** What the caller passes to an invoke channel (before defaults are applied). */
+export type InvokeRequestInput<C extends InvokeChannel> = z.input<
+  (typeof invokeSchemas)[C]['request']
+>;
+/** What a handler receives after validation. */
+export type InvokeRequest<C extends InvokeChannel> = z.output<(typeof invokeSchemas)[C]['request']>;
+/** What an invoke channel answers. */
+export type InvokeResponse<C extends InvokeChannel> = z.output<
+  (typeof invokeSchemas)[C]['response']
+>;
+/** One item of an event channel's batches. */
+export type EventPayload<C extends EventChannel> = z.output<(typeof eventSchemas)[C]>;

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { LogLevel } from './diagnosticsContract';
+
+/** Colour scheme of the renderer; dark by default for control rooms. */
+export const ThemeName = z.enum(['dark', 'light']);
+export type ThemeName = z.infer<typeof ThemeName>;
+
+/** How timestamps are shown across the console. */
+export const TimeDisplay = z.enum(['local', 'utc']);
+export type TimeDisplay = z.infer<typeof TimeDisplay>;
+
+/** The operator's persisted preferences. */
+export const Settings = z.strictObject({
+  theme: ThemeName,
+  timeDisplay: TimeDisplay,
+  /** Entries below this level are neither kept in the diagnostic log nor streamed. */
+  diagnosticsLevel: LogLevel,
+});
+export type Settings = z.infer<typeof Settings>;
+
+/** What a fresh installation starts with. */
+export const defaultSettings: Settings = {
+  theme: 'dark',
+  timeDisplay: 'local',
+  diagnosticsLevel: 'info',
+};
+
+/** Request of `settings:getSettings`. */
+export const GetSettingsRequest = z.strictObject({});
+export type GetSettingsRequest = z.infer<typeof GetSettingsRequest>;
+
+/** Request of `settings:updateSettings`: any subset of the settings, nothing else. */
+export const UpdateSettingsRequest = Settings.partial().refine(
+  (patch) => Object.keys(patch).length > 0,
+  { message: 'at least one setting must be given' },
+);
+export type UpdateSettingsRequest = z.infer<typeof UpdateSettingsRequest>;
