@@ -1,6 +1,26 @@
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'electron-vite';
 import { resolve } from 'node:path';
+import type { Plugin } from 'vite';
+import { contentSecurityPolicy } from './src-main/web/contentSecurityPolicy';
+
+/** Puts the console's CSP into index.html; the dev server's version allows Vite's HMR. */
+function contentSecurityPolicyMeta(): Plugin {
+  let devServer = false;
+  return {
+    name: 'nice-console-csp-meta',
+    configResolved(config) {
+      devServer = config.command === 'serve';
+    },
+    transformIndexHtml: () => [
+      {
+        tag: 'meta',
+        attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy({ meta: true, devServer }) },
+        injectTo: 'head',
+      },
+    ],
+  };
+}
 
 // One build for both shells: out/main holds the Electron main process (main.js) and the web
 // shell (serve.js), out/preload the sandboxed preload, out/renderer the page both serve.
@@ -28,7 +48,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'src-renderer'),
-    plugins: [vue()],
+    plugins: [vue(), contentSecurityPolicyMeta()],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
       rollupOptions: { input: resolve(__dirname, 'src-renderer/index.html') },

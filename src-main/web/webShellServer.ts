@@ -89,7 +89,7 @@ export async function startWebShellServer(options: WebShellServerOptions): Promi
   });
 
   app.addHook('onSend', async (_request, reply) => {
-    reply.header('Content-Security-Policy', contentSecurityPolicy);
+    reply.header('Content-Security-Policy', contentSecurityPolicy());
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('X-Frame-Options', 'DENY');
     reply.header('Referrer-Policy', 'no-referrer');

@@ -24,6 +24,7 @@ export class EventBatcher implements Disposable {
   private readonly maxPending: number;
   private timer: NodeJS.Timeout | undefined;
   private discardedCount = 0;
+  private disposed = false;
 
   constructor(options: EventBatcherOptions = {}) {
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
@@ -35,8 +36,9 @@ export class EventBatcher implements Disposable {
     return this.discardedCount;
   }
 
-  /** Queues one event for the next batch of its channel. */
+  /** Queues one event for the next batch of its channel; a no-op once disposed. */
   publish<C extends EventChannel>(channel: C, item: EventPayload<C>): void {
+    if (this.disposed) return;
     let queue = this.pending.get(channel);
     if (!queue) {
       queue = [];
@@ -68,6 +70,7 @@ export class EventBatcher implements Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.pending.clear();

@@ -1,0 +1,40 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { AppInfo } from '../../../../src-shared/contract/appContract';
+import { useBridge } from '../../bridge/bridge';
+import type { BridgeState } from '../../bridge/bridgeClient';
+
+/** What the frame shows about the console itself: its info and whether main is reachable. */
+export const useConsoleStore = defineStore('console', () => {
+  const bridge = useBridge();
+  const info = ref<AppInfo>();
+  const bridgeState = ref<BridgeState>(bridge.state);
+  const error = ref<string>();
+  const releases: Array<() => void> = [];
+
+  async function load(): Promise<void> {
+    const result = await bridge.invoke('app:getInfo', {});
+    if (result.ok) {
+      info.value = result.value;
+      error.value = undefined;
+    } else {
+      error.value = result.error.message;
+    }
+  }
+
+  function start(): void {
+    releases.push(
+      bridge.onStateChange((state) => {
+        bridgeState.value = state;
+        if (state === 'connected') void load();
+      }),
+    );
+    void load();
+  }
+
+  function stop(): void {
+    for (const release of releases.splice(0)) release();
+  }
+
+  return { info, bridgeState, error, load, start, stop };
+});

@@ -1,0 +1,99 @@
+import {
+  Clock,
+  Connection,
+  Monitor,
+  Setting,
+  Tickets,
+  VideoCamera,
+  VideoPlay,
+} from '@element-plus/icons-vue';
+import type { Component } from 'vue';
+
+/** One section of the console, as the navigation and the router know it. */
+export interface ConsoleSection {
+  name: string;
+  path: string;
+  title: string;
+  icon: Component;
+  /** One line under the page title saying what the section is for. */
+  summary: string;
+  /** Set while the section is not built: what it needs first and what it will do. */
+  pending?: { needs: string; planned: string[] };
+}
+
+/** The console's sections in navigation order. */
+export const consoleSections: readonly ConsoleSection[] = [
+  {
+    name: 'liveWall',
+    path: '/live',
+    title: 'Live wall',
+    icon: Monitor,
+    summary: 'Many cameras at once over WebRTC, with SceneMark overlays and stream health.',
+    pending: {
+      needs: 'the NICE protocol core, the local site with simulated cameras and WebRTC sessions',
+      planned: ['watch a grid of cameras live, each tile its own WebRTC session', 'see SceneMark boxes drawn over the video as they arrive', 'read per-tile frame rate, bitrate, latency and loss'],
+    },
+  },
+  {
+    name: 'devices',
+    path: '/devices',
+    title: 'Devices',
+    icon: VideoCamera,
+    summary: 'NICE devices, their nodes and ports, status, capabilities and SceneModes.',
+    pending: {
+      needs: 'the NICE protocol core and a connection to a broker with cameras',
+      planned: ['list bound NICE devices with their nodes and ports', 'read device status and capabilities, and set SceneModes', 'send commands and see each response with its timing'],
+    },
+  },
+  {
+    name: 'sceneMarks',
+    path: '/scenemarks',
+    title: 'SceneMarks',
+    icon: Tickets,
+    summary: 'Search what the cameras reported, inspect detections and export evidence.',
+    pending: {
+      needs: 'the SceneMark store and ingest pipeline',
+      planned: ['search SceneMarks by time, device, item type, event and probability', 'open one SceneMark with its thumbnails and detected objects', 'export NDJSON, CSV, JSON or a verifiable evidence package'],
+    },
+  },
+  {
+    name: 'sessions',
+    path: '/sessions',
+    title: 'Sessions',
+    icon: Clock,
+    summary: 'History of control, WebRTC and WHISP sessions with their outcomes.',
+    pending: {
+      needs: 'control sessions and the session history store',
+      planned: ['review control, WebRTC and WHISP sessions with start, end, peer and outcome', 'see the command audit log: what was sent, to whom, the result and latency'],
+    },
+  },
+  {
+    name: 'webcast',
+    path: '/webcast',
+    title: 'Webcast',
+    icon: VideoPlay,
+    summary: 'Direct live webcasts over WHISP: pull, switch, merge and hand over channels.',
+    pending: {
+      needs: 'the WHISP client and a media gateway',
+      planned: ['pull a stream into a channel and switch what a channel shows', 'merge two streams by a layout template', 'let a new publisher session take a channel over'],
+    },
+  },
+  {
+    name: 'connections',
+    path: '/connections',
+    title: 'Connections',
+    icon: Connection,
+    summary: 'MQTT brokers, NICE account services and the embedded local site.',
+    pending: {
+      needs: 'the MQTT hub and connection profiles',
+      planned: ['add MQTT brokers over mqtt, mqtts, ws or wss with certificates and credentials', 'start the embedded local site: broker, account service and simulated cameras', 'see each connection\'s state and reconnect history'],
+    },
+  },
+  {
+    name: 'settings',
+    path: '/settings',
+    title: 'Settings',
+    icon: Setting,
+    summary: 'Appearance, time display, diagnostics and what this console is running on.',
+  },
+];

@@ -1,0 +1,26 @@
+import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
+import { consoleSections } from './features/sections';
+import PendingSectionPage from './features/pending/PendingSectionPage.vue';
+import SettingsPage from './features/settings/SettingsPage.vue';
+
+const views: Record<string, RouteRecordRaw['component']> = { settings: SettingsPage };
+
+/**
+ * Hash history: the same URLs work from Electron's file:// page and the web shell, and no
+ * server-side fallback route is needed.
+ */
+export function createConsoleRouter() {
+  return createRouter({
+    history: createWebHashHistory(),
+    routes: [
+      { path: '/', redirect: '/live' },
+      ...consoleSections.map((section) => ({
+        path: section.path,
+        name: section.name,
+        component: views[section.name] ?? PendingSectionPage,
+        meta: { title: section.title },
+      })),
+      { path: '/:unknown(.*)*', redirect: '/live' },
+    ],
+  });
+}

@@ -1,0 +1,24 @@
+import type { TimeDisplay } from '../../../src-shared/contract/settingsContract';
+
+const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
+
+/** `HH:MM:SS.mmm` of an instant, in local time or UTC (then suffixed `Z`), as the operator chose. */
+export function formatClock(at: Date | string, display: TimeDisplay, withMillis = true): string {
+  const date = typeof at === 'string' ? new Date(at) : at;
+  const utc = display === 'utc';
+  const parts = utc
+    ? [date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds(), date.getUTCMilliseconds()]
+    : [date.getHours(), date.getMinutes(), date.getSeconds(), date.getMilliseconds()];
+  const [h = 0, m = 0, s = 0, ms = 0] = parts;
+  return `${pad(h)}:${pad(m)}:${pad(s)}${withMillis ? `.${pad(ms, 3)}` : ''}${utc ? 'Z' : ''}`;
+}
+
+/** `YYYY-MM-DD HH:MM:SS` of an instant, in local time or UTC. */
+export function formatDateTime(at: Date | string, display: TimeDisplay): string {
+  const date = typeof at === 'string' ? new Date(at) : at;
+  const utc = display === 'utc';
+  const y = utc ? date.getUTCFullYear() : date.getFullYear();
+  const mo = (utc ? date.getUTCMonth() : date.getMonth()) + 1;
+  const d = utc ? date.getUTCDate() : date.getDate();
+  return `${y}-${pad(mo)}-${pad(d)} ${formatClock(date, display, false)}`;
+}
