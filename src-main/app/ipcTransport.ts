@@ -25,10 +25,17 @@ export function registerIpcTransport(
   for (const channel of invokeChannels) {
     ipcMain.handle(channel, (event, payload: unknown) => {
       if (!isTrusted(event)) {
-        logger.log('warn', 'security', `refused ${channel} from ${event.senderFrame?.url ?? 'a destroyed frame'}`);
+        logger.log(
+          'warn',
+          'security',
+          `refused ${channel} from ${event.senderFrame?.url ?? 'a destroyed frame'}`,
+        );
         return fail('INVALID_REQUEST', 'sender is not the console page');
       }
-      return dispatcher.dispatch(channel, payload, { transport: 'electron', caller: `window:${event.sender.id}` });
+      return dispatcher.dispatch(channel, payload, {
+        transport: 'electron',
+        caller: `window:${event.sender.id}`,
+      });
     });
   }
 

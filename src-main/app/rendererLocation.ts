@@ -21,6 +21,7 @@ export function resolveRendererLocation(mainDir: string, devServerUrl: string | 
   const indexUrl = pathToFileURL(join(mainDir, '..', 'renderer', 'index.html'));
   return {
     url: indexUrl.href,
-    isOwnUrl: (url) => URL.canParse(url) && new URL(url).pathname === indexUrl.pathname && url.startsWith('file:'),
+    isOwnUrl: (url) =>
+      URL.canParse(url) && new URL(url).pathname === indexUrl.pathname && url.startsWith('file:'),
   };
 }

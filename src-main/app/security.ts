@@ -8,7 +8,8 @@ import type { RendererLocation } from './rendererLocation';
  * console needs none: WebRTC playback asks for no device).
  */
 export function hardenApp(location: RendererLocation, logger: Logger): void {
-  const deny = (kind: string, target: string): void => logger.log('warn', 'security', `blocked ${kind}: ${target}`);
+  const deny = (kind: string, target: string): void =>
+    logger.log('warn', 'security', `blocked ${kind}: ${target}`);
 
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => {
     deny('permission request', permission);

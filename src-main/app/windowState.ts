@@ -17,8 +17,10 @@ const fallback = { width: 1440, height: 900 };
 
 function isVisible(bounds: Rectangle): boolean {
   return screen.getAllDisplays().some(({ workArea }) => {
-    const overlapX = Math.min(bounds.x + bounds.width, workArea.x + workArea.width) - Math.max(bounds.x, workArea.x);
-    const overlapY = Math.min(bounds.y + bounds.height, workArea.y + workArea.height) - Math.max(bounds.y, workArea.y);
+    const overlapX =
+      Math.min(bounds.x + bounds.width, workArea.x + workArea.width) - Math.max(bounds.x, workArea.x);
+    const overlapY =
+      Math.min(bounds.y + bounds.height, workArea.y + workArea.height) - Math.max(bounds.y, workArea.y);
     return overlapX >= 100 && overlapY >= 100;
   });
 }

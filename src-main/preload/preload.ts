@@ -9,7 +9,10 @@ const subscribable = new Set<string>(eventChannels);
 contextBridge.exposeInMainWorld('niceConsole', {
   invoke(channel: string, payload: unknown): Promise<unknown> {
     if (!invokable.has(channel)) {
-      return Promise.resolve({ ok: false, error: { code: 'UNKNOWN_CHANNEL', message: `unknown channel: ${channel}` } });
+      return Promise.resolve({
+        ok: false,
+        error: { code: 'UNKNOWN_CHANNEL', message: `unknown channel: ${channel}` },
+      });
     }
     return ipcRenderer.invoke(channel, payload);
   },

@@ -76,7 +76,11 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     'diagnostics:listEntries': (request) => log.list(request.limit, request.minLevel),
   };
   const dispatcher = new ContractDispatcher(handlers, log);
-  log.log('info', 'console', `services started (${options.shell} shell, schema v${database.schemaVersion}, data in ${options.dataDir})`);
+  log.log(
+    'info',
+    'console',
+    `services started (${options.shell} shell, schema v${database.schemaVersion}, data in ${options.dataDir})`,
+  );
 
   return {
     info,

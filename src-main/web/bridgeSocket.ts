@@ -26,7 +26,8 @@ export function serveBridgeSocket(
   const send = (frame: ServerFrame): void => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
   };
-  const sendError = (message: string): void => send({ type: 'error', error: { code: 'INVALID_REQUEST', message } });
+  const sendError = (message: string): void =>
+    send({ type: 'error', error: { code: 'INVALID_REQUEST', message } });
 
   const subscription = events.subscribe((channel, items) => {
     if (!subscribed.has(channel)) return;

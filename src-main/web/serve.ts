@@ -16,7 +16,8 @@ function readVersion(): string {
 }
 
 function openInBrowser(url: string): void {
-  const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  const command =
+    process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
   const child = spawn(command, [url], { stdio: 'ignore', detached: true });
   child.on('error', () => process.stderr.write(`Could not start ${command}; open the URL above yourself.\n`));
   child.unref();
@@ -46,12 +47,16 @@ async function main(): Promise<void> {
       migrationsDir: join(root, 'resources', 'migrations'),
       logSink: (entry, detail) => {
         if (entry.level === 'warn' || entry.level === 'error') {
-          process.stderr.write(`[${entry.level}] ${entry.source}: ${entry.message}${detail ? `\n${detail}` : ''}\n`);
+          process.stderr.write(
+            `[${entry.level}] ${entry.source}: ${entry.message}${detail ? `\n${detail}` : ''}\n`,
+          );
         }
       },
     });
   } catch (error) {
-    process.stderr.write(`Cannot start the console services in ${options.dataDir}: ${(error as Error).message}\n`);
+    process.stderr.write(
+      `Cannot start the console services in ${options.dataDir}: ${(error as Error).message}\n`,
+    );
     process.exit(1);
   }
 

@@ -22,7 +22,13 @@ export const webShellUsage = `Usage: npm run serve -- [options]
   --open               open the console in the default browser
   --help               show this text`;
 
-function integerOption(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+function integerOption(
+  name: string,
+  text: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (text === undefined) return fallback;
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < min || value > max) {
@@ -50,7 +56,13 @@ export function parseWebShellArgs(argv: readonly string[]): WebShellCliOptions {
     host: values.host ?? '127.0.0.1',
     port: integerOption('port', values.port, 0, 0, 65535),
     dataDir: resolve(values['data-dir'] ?? join(homedir(), '.nice-console')),
-    maxFrameBytes: integerOption('max-frame-bytes', values['max-frame-bytes'], 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxFrameBytes: integerOption(
+      'max-frame-bytes',
+      values['max-frame-bytes'],
+      1024 * 1024,
+      1024,
+      64 * 1024 * 1024,
+    ),
     open: values.open ?? false,
     help: values.help ?? false,
   };

@@ -69,7 +69,9 @@ export async function startWebShellServer(options: WebShellServerOptions): Promi
     const bearer = request.headers.authorization?.replace(/^Bearer /, '');
     const byQuery = tokenMatches(options.token, query.token);
     const authorised =
-      byQuery || tokenMatches(options.token, request.cookies[sessionCookieName]) || tokenMatches(options.token, bearer);
+      byQuery ||
+      tokenMatches(options.token, request.cookies[sessionCookieName]) ||
+      tokenMatches(options.token, bearer);
     if (!authorised) {
       return reply
         .code(401)
@@ -82,7 +84,11 @@ export async function startWebShellServer(options: WebShellServerOptions): Promi
     }
     if (byQuery && request.method === 'GET' && request.url.split('?')[0] !== bridgeSocketPath) {
       // Trade the token in the URL for a cookie, then drop it from the address bar and history.
-      void reply.setCookie(sessionCookieName, options.token, { httpOnly: true, sameSite: 'strict', path: '/' });
+      void reply.setCookie(sessionCookieName, options.token, {
+        httpOnly: true,
+        sameSite: 'strict',
+        path: '/',
+      });
       return reply.redirect(request.url.split('?')[0] ?? '/', 303);
     }
     return undefined;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ContractError } from './result';
+import type { ContractError } from './result';
 
 /**
  * Frames of the web shell's WebSocket transport. The Electron transport needs none of this:

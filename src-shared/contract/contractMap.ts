@@ -28,14 +28,10 @@ export const eventSchemas = {
 } as const satisfies Record<EventChannel, z.ZodType>;
 
 /** What the caller passes to an invoke channel (before defaults are applied). */
-export type InvokeRequestInput<C extends InvokeChannel> = z.input<
-  (typeof invokeSchemas)[C]['request']
->;
+export type InvokeRequestInput<C extends InvokeChannel> = z.input<(typeof invokeSchemas)[C]['request']>;
 /** What a handler receives after validation. */
 export type InvokeRequest<C extends InvokeChannel> = z.output<(typeof invokeSchemas)[C]['request']>;
 /** What an invoke channel answers. */
-export type InvokeResponse<C extends InvokeChannel> = z.output<
-  (typeof invokeSchemas)[C]['response']
->;
+export type InvokeResponse<C extends InvokeChannel> = z.output<(typeof invokeSchemas)[C]['response']>;
 /** One item of an event channel's batches. */
 export type EventPayload<C extends EventChannel> = z.output<(typeof eventSchemas)[C]>;

@@ -30,8 +30,7 @@ export const GetSettingsRequest = z.strictObject({});
 export type GetSettingsRequest = z.infer<typeof GetSettingsRequest>;
 
 /** Request of `settings:updateSettings`: any subset of the settings, nothing else. */
-export const UpdateSettingsRequest = Settings.partial().refine(
-  (patch) => Object.keys(patch).length > 0,
-  { message: 'at least one setting must be given' },
-);
+export const UpdateSettingsRequest = Settings.partial().refine((patch) => Object.keys(patch).length > 0, {
+  message: 'at least one setting must be given',
+});
 export type UpdateSettingsRequest = z.infer<typeof UpdateSettingsRequest>;

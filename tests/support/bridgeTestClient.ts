@@ -4,13 +4,24 @@ import type { ServerFrame } from '../../src-shared/contract/bridgeProtocol';
 /** A ws client on the web shell's bridge that queues every frame it receives, for assertions. */
 export class BridgeTestClient {
   private readonly frames: ServerFrame[] = [];
-  private readonly waiters: { match: (frame: ServerFrame) => boolean; resolve: (frame: ServerFrame) => void }[] = [];
+  /** Anything the server sent that is not a JSON text frame; tests expect this to stay empty. */
+  readonly violations: string[] = [];
+  private readonly waiters: {
+    match: (frame: ServerFrame) => boolean;
+    resolve: (frame: ServerFrame) => void;
+  }[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data, isBinary) => {
-      if (isBinary) throw new Error('the bridge sent a binary frame');
-      const frame = JSON.parse(data.toString()) as ServerFrame;
+      let frame: ServerFrame;
+      try {
+        if (isBinary) throw new Error('binary frame');
+        frame = JSON.parse(data.toString()) as ServerFrame;
+      } catch (error) {
+        this.violations.push((error as Error).message);
+        return;
+      }
       const waiter = this.waiters.find((candidate) => candidate.match(frame));
       if (waiter) {
         this.waiters.splice(this.waiters.indexOf(waiter), 1);
@@ -66,7 +77,11 @@ export class BridgeTestClient {
   }
 
   /** Sends an invoke frame and waits for its result frame. */
-  async invoke(id: number, channel: string, payload: unknown): Promise<Extract<ServerFrame, { type: 'result' }>['result']> {
+  async invoke(
+    id: number,
+    channel: string,
+    payload: unknown,
+  ): Promise<Extract<ServerFrame, { type: 'result' }>['result']> {
     this.sendJson({ type: 'invoke', id, channel, payload });
     const frame = await this.next((candidate) => candidate.type === 'result' && candidate.id === id);
     if (frame.type !== 'result') throw new Error('unreachable');

@@ -51,7 +51,11 @@ export class ContractDispatcher {
       const value = await handler(parsed.data, context);
       const checked = schemas.response.safeParse(value);
       if (!checked.success) {
-        this.logger.log('error', 'contract', `${channel} produced an invalid reply: ${describeSchemaError(checked.error, 'reply')}`);
+        this.logger.log(
+          'error',
+          'contract',
+          `${channel} produced an invalid reply: ${describeSchemaError(checked.error, 'reply')}`,
+        );
         return fail('INTERNAL', `${channel} failed inside the console; see the diagnostic log`);
       }
       return ok(checked.data);

@@ -38,9 +38,15 @@ export class SettingsService {
     const entries = settingKeys
       .filter((key) => patch[key] !== undefined)
       .map((key) => [key, patch[key]] as const);
+    // Validate before writing, so a bad patch from inside main never reaches the database.
+    const next = Settings.parse({ ...this.current, ...patch });
     this.repository.writeMany(entries, this.now());
-    this.current = Settings.parse({ ...this.current, ...patch });
-    this.logger.log('info', 'settings', `changed ${entries.map(([key, value]) => `${key}=${String(value)}`).join(', ')}`);
+    this.current = next;
+    this.logger.log(
+      'info',
+      'settings',
+      `changed ${entries.map(([key, value]) => `${key}=${String(value)}`).join(', ')}`,
+    );
     for (const listener of this.listeners) listener(this.get());
     return this.get();
   }
@@ -64,7 +70,12 @@ export class SettingsService {
       }
       const parsed = Settings.shape[key].safeParse(value);
       if (parsed.success) Object.assign(result, { [key]: parsed.data });
-      else this.logger.log('warn', 'settings', `stored value of ${key} is not valid; using the default and keeping the stored row`);
+      else
+        this.logger.log(
+          'warn',
+          'settings',
+          `stored value of ${key} is not valid; using the default and keeping the stored row`,
+        );
     }
     return result;
   }

@@ -29,7 +29,11 @@ export function loadMigrations(folder: string): Migration[] {
     .map((file) => {
       const match = fileNamePattern.exec(file);
       if (!match) throw new MigrationError(`migration file name must be NNNN_snake_case.sql: ${file}`);
-      return { version: Number(match[1]), name: match[2] ?? file, sql: readFileSync(join(folder, file), 'utf8') };
+      return {
+        version: Number(match[1]),
+        name: match[2] ?? file,
+        sql: readFileSync(join(folder, file), 'utf8'),
+      };
     })
     .sort((a, b) => a.version - b.version);
   migrations.forEach((migration, index) => {

@@ -17,7 +17,10 @@ export type BridgeState = 'connecting' | 'connected' | 'reconnecting';
 export interface BridgeClient {
   readonly shell: ShellKind;
   readonly state: BridgeState;
-  invoke<C extends InvokeChannel>(channel: C, request: InvokeRequestInput<C>): Promise<Result<InvokeResponse<C>>>;
+  invoke<C extends InvokeChannel>(
+    channel: C,
+    request: InvokeRequestInput<C>,
+  ): Promise<Result<InvokeResponse<C>>>;
   /** Receives each batch of `channel`; returns the unsubscribe function. */
   on<C extends EventChannel>(channel: C, listener: (items: EventPayload<C>[]) => void): () => void;
   /** Called on every state change (a reconnect means: fetch your state again). */

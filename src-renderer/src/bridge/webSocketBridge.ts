@@ -14,7 +14,10 @@ export interface WebSocketBridgeOptions {
   createSocket?: (url: string) => WebSocket;
 }
 
-const unavailable = (message: string): Result<never> => ({ ok: false, error: { code: 'UNAVAILABLE', message } });
+const unavailable = (message: string): Result<never> => ({
+  ok: false,
+  error: { code: 'UNAVAILABLE', message },
+});
 
 /**
  * The bridge in a browser: the contract over the web shell's WebSocket (same origin, the

@@ -31,7 +31,11 @@ export const consoleSections: readonly ConsoleSection[] = [
     summary: 'Many cameras at once over WebRTC, with SceneMark overlays and stream health.',
     pending: {
       needs: 'the NICE protocol core, the local site with simulated cameras and WebRTC sessions',
-      planned: ['watch a grid of cameras live, each tile its own WebRTC session', 'see SceneMark boxes drawn over the video as they arrive', 'read per-tile frame rate, bitrate, latency and loss'],
+      planned: [
+        'watch a grid of cameras live, each tile its own WebRTC session',
+        'see SceneMark boxes drawn over the video as they arrive',
+        'read per-tile frame rate, bitrate, latency and loss',
+      ],
     },
   },
   {
@@ -42,7 +46,11 @@ export const consoleSections: readonly ConsoleSection[] = [
     summary: 'NICE devices, their nodes and ports, status, capabilities and SceneModes.',
     pending: {
       needs: 'the NICE protocol core and a connection to a broker with cameras',
-      planned: ['list bound NICE devices with their nodes and ports', 'read device status and capabilities, and set SceneModes', 'send commands and see each response with its timing'],
+      planned: [
+        'list bound NICE devices with their nodes and ports',
+        'read device status and capabilities, and set SceneModes',
+        'send commands and see each response with its timing',
+      ],
     },
   },
   {
@@ -53,7 +61,11 @@ export const consoleSections: readonly ConsoleSection[] = [
     summary: 'Search what the cameras reported, inspect detections and export evidence.',
     pending: {
       needs: 'the SceneMark store and ingest pipeline',
-      planned: ['search SceneMarks by time, device, item type, event and probability', 'open one SceneMark with its thumbnails and detected objects', 'export NDJSON, CSV, JSON or a verifiable evidence package'],
+      planned: [
+        'search SceneMarks by time, device, item type, event and probability',
+        'open one SceneMark with its thumbnails and detected objects',
+        'export NDJSON, CSV, JSON or a verifiable evidence package',
+      ],
     },
   },
   {
@@ -64,7 +76,10 @@ export const consoleSections: readonly ConsoleSection[] = [
     summary: 'History of control, WebRTC and WHISP sessions with their outcomes.',
     pending: {
       needs: 'control sessions and the session history store',
-      planned: ['review control, WebRTC and WHISP sessions with start, end, peer and outcome', 'see the command audit log: what was sent, to whom, the result and latency'],
+      planned: [
+        'review control, WebRTC and WHISP sessions with start, end, peer and outcome',
+        'see the command audit log: what was sent, to whom, the result and latency',
+      ],
     },
   },
   {
@@ -75,7 +90,11 @@ export const consoleSections: readonly ConsoleSection[] = [
     summary: 'Direct live webcasts over WHISP: pull, switch, merge and hand over channels.',
     pending: {
       needs: 'the WHISP client and a media gateway',
-      planned: ['pull a stream into a channel and switch what a channel shows', 'merge two streams by a layout template', 'let a new publisher session take a channel over'],
+      planned: [
+        'pull a stream into a channel and switch what a channel shows',
+        'merge two streams by a layout template',
+        'let a new publisher session take a channel over',
+      ],
     },
   },
   {
@@ -86,7 +105,11 @@ export const consoleSections: readonly ConsoleSection[] = [
     summary: 'MQTT brokers, NICE account services and the embedded local site.',
     pending: {
       needs: 'the MQTT hub and connection profiles',
-      planned: ['add MQTT brokers over mqtt, mqtts, ws or wss with certificates and credentials', 'start the embedded local site: broker, account service and simulated cameras', 'see each connection\'s state and reconnect history'],
+      planned: [
+        'add MQTT brokers over mqtt, mqtts, ws or wss with certificates and credentials',
+        'start the embedded local site: broker, account service and simulated cameras',
+        "see each connection's state and reconnect history",
+      ],
     },
   },
   {

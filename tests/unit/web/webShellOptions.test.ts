@@ -18,7 +18,16 @@ describe('parseWebShellArgs', () => {
   it('reads every option', () => {
     expect(
       parseWebShellArgs([
-        '--port', '8080', '--host', '::1', '--data-dir', 'relative/data', '--max-frame-bytes', '4096', '--open', '--help',
+        '--port',
+        '8080',
+        '--host',
+        '::1',
+        '--data-dir',
+        'relative/data',
+        '--max-frame-bytes',
+        '4096',
+        '--open',
+        '--help',
       ]),
     ).toEqual({
       host: '::1',
@@ -34,14 +43,21 @@ describe('parseWebShellArgs', () => {
     expect(parseWebShellArgs(['--port=65535']).port).toBe(65535);
   });
 
-  it.each([['abc'], ['-1'], ['65536'], ['80.5'], [''], ['0x50'], ['1e3']])('refuses --port %j by name', (value) => {
-    // `--port=` form so that node:util parseArgs passes values starting with a dash to us.
-    expect(() => parseWebShellArgs([`--port=${value}`])).toThrow(/--port must be an integer from 0 to 65535/);
-  });
+  it.each([['abc'], ['-1'], ['65536'], ['80.5'], [''], ['0x50'], ['1e3']])(
+    'refuses --port %j by name',
+    (value) => {
+      // `--port=` form so that node:util parseArgs passes values starting with a dash to us.
+      expect(() => parseWebShellArgs([`--port=${value}`])).toThrow(
+        /--port must be an integer from 0 to 65535/,
+      );
+    },
+  );
 
   it('refuses a --max-frame-bytes outside its range by name', () => {
     expect(() => parseWebShellArgs(['--max-frame-bytes', '10'])).toThrow(/--max-frame-bytes .*got "10"/);
-    expect(() => parseWebShellArgs(['--max-frame-bytes', String(65 * 1024 * 1024)])).toThrow(/--max-frame-bytes/);
+    expect(() => parseWebShellArgs(['--max-frame-bytes', String(65 * 1024 * 1024)])).toThrow(
+      /--max-frame-bytes/,
+    );
   });
 
   it('refuses an unknown option by name', () => {

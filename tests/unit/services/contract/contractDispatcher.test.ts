@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ContractDispatcher, type ContractHandlers } from '../../../../src-main/services/contract/contractDispatcher';
+import {
+  ContractDispatcher,
+  type ContractHandlers,
+} from '../../../../src-main/services/contract/contractDispatcher';
 import { ContractFailure } from '../../../../src-main/services/contract/contractFailure';
 import { DiagnosticLog } from '../../../../src-main/services/diagnostics/diagnosticLog';
 import { defaultSettings } from '../../../../src-shared/contract/settingsContract';
@@ -10,8 +13,15 @@ function makeDispatcher(overrides: Partial<ContractHandlers> = {}) {
   const log = new DiagnosticLog({ minLevel: 'debug' });
   const handlers: ContractHandlers = {
     'app:getInfo': () => ({
-      name: 'NICE Console', version: '0.0.0', shell: 'web', dataDir: '/tmp/x', databaseFile: ':memory:',
-      schemaVersion: 1, runtime: 'Node', platform: 'linux x64', startedAt: new Date(0).toISOString(),
+      name: 'NICE Console',
+      version: '0.0.0',
+      shell: 'web',
+      dataDir: '/tmp/x',
+      databaseFile: ':memory:',
+      schemaVersion: 1,
+      runtime: 'Node',
+      platform: 'linux x64',
+      startedAt: new Date(0).toISOString(),
     }),
     'settings:getSettings': () => defaultSettings,
     'settings:updateSettings': (patch) => ({ ...defaultSettings, ...patch }),
@@ -25,14 +35,18 @@ describe('ContractDispatcher', () => {
   it('refuses an unknown channel by name', async () => {
     const { dispatcher } = makeDispatcher();
     const result = await dispatcher.dispatch('db:execute', { sql: 'DROP TABLE settings' }, context);
-    expect(result).toEqual({ ok: false, error: { code: 'UNKNOWN_CHANNEL', message: 'unknown channel: db:execute' } });
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'UNKNOWN_CHANNEL', message: 'unknown channel: db:execute' },
+    });
   });
 
   it('refuses a non-string channel', async () => {
     const { dispatcher } = makeDispatcher();
     const result = await dispatcher.dispatch(42, {}, context);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error).toEqual({ code: 'UNKNOWN_CHANNEL', message: 'unknown channel: number' });
+    if (!result.ok)
+      expect(result.error).toEqual({ code: 'UNKNOWN_CHANNEL', message: 'unknown channel: number' });
   });
 
   it('names the field that failed validation', async () => {
@@ -47,7 +61,11 @@ describe('ContractDispatcher', () => {
 
   it('refuses unknown members', async () => {
     const { dispatcher } = makeDispatcher();
-    const result = await dispatcher.dispatch('settings:updateSettings', { theme: 'light', sql: 'x' }, context);
+    const result = await dispatcher.dispatch(
+      'settings:updateSettings',
+      { theme: 'light', sql: 'x' },
+      context,
+    );
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.message).toContain('sql');
   });
@@ -90,7 +108,10 @@ describe('ContractDispatcher', () => {
       expect(result.error.code).toBe('INTERNAL');
       expect(result.error.message).not.toContain('secret internals');
     }
-    const logged = log.list(10).entries.map((entry) => entry.message).join('\n');
+    const logged = log
+      .list(10)
+      .entries.map((entry) => entry.message)
+      .join('\n');
     expect(logged).toContain('settings:getSettings failed unexpectedly');
     expect(logged).not.toContain('TypeError');
   });

@@ -11,7 +11,9 @@ function entry(seq: number): LogEntry {
 /** Records every batch a listener receives, with the fake time it arrived at. */
 function record(batcher: EventBatcher) {
   const batches: { at: number; channel: EventChannel; items: unknown[] }[] = [];
-  const subscription = batcher.subscribe((channel, items) => batches.push({ at: Date.now(), channel, items: [...items] }));
+  const subscription = batcher.subscribe((channel, items) =>
+    batches.push({ at: Date.now(), channel, items: [...items] }),
+  );
   return { batches, subscription };
 }
 

@@ -65,12 +65,27 @@ describe('DiagnosticLog', () => {
     log.log('error', 'contract', 'settings:getSettings failed unexpectedly', stack);
 
     expect(received).toEqual([
-      [{ seq: 1, time: '2024-05-06T07:08:09.000Z', level: 'error', source: 'contract', message: 'settings:getSettings failed unexpectedly' }, stack],
+      [
+        {
+          seq: 1,
+          time: '2024-05-06T07:08:09.000Z',
+          level: 'error',
+          source: 'contract',
+          message: 'settings:getSettings failed unexpectedly',
+        },
+        stack,
+      ],
     ]);
     const listed = log.list(10);
     expect(JSON.stringify(listed)).not.toContain('boom');
     expect(JSON.stringify(listed)).not.toContain('/home/operator');
-    expect(Object.keys(listed.entries[0] ?? {}).sort()).toEqual(['level', 'message', 'seq', 'source', 'time']);
+    expect(Object.keys(listed.entries[0] ?? {}).sort()).toEqual([
+      'level',
+      'message',
+      'seq',
+      'source',
+      'time',
+    ]);
 
     remove();
     log.log('error', 'contract', 'after removal');

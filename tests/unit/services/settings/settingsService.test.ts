@@ -101,6 +101,17 @@ describe('SettingsService', () => {
     ]);
   });
 
+  it('refuses an invalid patch from inside main without writing anything', () => {
+    const { service } = makeService();
+    const seen: Settings[] = [];
+    service.onDidChange((settings) => seen.push(settings));
+    // The dispatcher validates renderer requests; this guards callers inside main.
+    expect(() => service.update({ theme: 'light', timeDisplay: 'martian' as never })).toThrow();
+    expect(rows()).toEqual([]);
+    expect(service.get()).toEqual(defaultSettings);
+    expect(seen).toEqual([]);
+  });
+
   it('uses the default for an invalid stored value, warns, and keeps the stored row untouched', () => {
     insertRaw('theme', '"purple"');
     insertRaw('timeDisplay', '"utc"');
@@ -125,8 +136,15 @@ describe('SettingsService', () => {
     insertRaw('diagnosticsLevel', 'not json {');
     const { service, log } = makeService();
     expect(service.get()).toEqual(defaultSettings);
-    expect(log.list(10, 'warn').entries.map((entry) => entry.message).join('\n')).toContain('diagnosticsLevel');
-    expect(rows()).toEqual([{ key: 'diagnosticsLevel', value: 'not json {', updated_at: '2020-01-01T00:00:00.000Z' }]);
+    expect(
+      log
+        .list(10, 'warn')
+        .entries.map((entry) => entry.message)
+        .join('\n'),
+    ).toContain('diagnosticsLevel');
+    expect(rows()).toEqual([
+      { key: 'diagnosticsLevel', value: 'not json {', updated_at: '2020-01-01T00:00:00.000Z' },
+    ]);
   });
 
   it('replaces an invalid stored value only when the operator sets that setting', () => {

@@ -1,5 +1,13 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,15 +47,21 @@ describe('openDatabase', () => {
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     expect(schemaVersion).toBe(migrations.length);
     expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
-    expect(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name = 'settings'").get()).toEqual({
+    expect(
+      db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name = 'settings'").get(),
+    ).toEqual({
       name: 'settings',
     });
   });
 
   it('enforces foreign keys for real', () => {
     const { db } = openTracked(join(tmp, 'fk.sqlite'));
-    db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (parent_id INTEGER REFERENCES parent(id));');
-    expect(() => db.prepare('INSERT INTO child (parent_id) VALUES (42)').run()).toThrow(/FOREIGN KEY constraint failed/);
+    db.exec(
+      'CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (parent_id INTEGER REFERENCES parent(id));',
+    );
+    expect(() => db.prepare('INSERT INTO child (parent_id) VALUES (42)').run()).toThrow(
+      /FOREIGN KEY constraint failed/,
+    );
   });
 
   it('reopens an existing file without losing its rows', () => {
@@ -56,7 +70,9 @@ describe('openDatabase', () => {
     first.db.prepare("INSERT INTO settings VALUES ('theme', '\"light\"', '2024-01-01T00:00:00.000Z')").run();
     first.db.close();
     const second = openTracked(file);
-    expect(second.db.prepare('SELECT key, value FROM settings').all()).toEqual([{ key: 'theme', value: '"light"' }]);
+    expect(second.db.prepare('SELECT key, value FROM settings').all()).toEqual([
+      { key: 'theme', value: '"light"' },
+    ]);
   });
 
   it('gives a private database for :memory:', () => {
@@ -69,7 +85,9 @@ describe('openDatabase', () => {
 
   it('refuses a corrupt file with a clear error and leaves its bytes untouched', () => {
     const file = join(tmp, 'nice-console.sqlite');
-    const garbage = Buffer.from('this is not an SQLite database, just bytes an operator must not lose. '.repeat(64));
+    const garbage = Buffer.from(
+      'this is not an SQLite database, just bytes an operator must not lose. '.repeat(64),
+    );
     writeFileSync(file, garbage);
 
     let thrown: unknown;
@@ -86,26 +104,29 @@ describe('openDatabase', () => {
     expect(readdirSync(tmp)).toEqual(['nice-console.sqlite']);
   });
 
-  it.runIf(process.platform === 'linux')('closes the file when a migration refuses it, leaving it as it was', () => {
-    const file = join(tmp, 'future.sqlite');
-    const first = openTracked(file);
-    first.db.pragma('user_version = 99');
-    first.db.close();
-    const handlesOnFile = (): number =>
-      readdirSync('/proc/self/fd').filter((fd) => {
-        try {
-          return readlinkSync(join('/proc/self/fd', fd)) === file;
-        } catch {
-          return false;
-        }
-      }).length;
-    expect(handlesOnFile()).toBe(0);
+  it.runIf(process.platform === 'linux')(
+    'closes the file when a migration refuses it, leaving it as it was',
+    () => {
+      const file = join(tmp, 'future.sqlite');
+      const first = openTracked(file);
+      first.db.pragma('user_version = 99');
+      first.db.close();
+      const handlesOnFile = (): number =>
+        readdirSync('/proc/self/fd').filter((fd) => {
+          try {
+            return readlinkSync(join('/proc/self/fd', fd)) === file;
+          } catch {
+            return false;
+          }
+        }).length;
+      expect(handlesOnFile()).toBe(0);
 
-    expect(() => openDatabase(file, migrations)).toThrow(MigrationError);
-    expect(handlesOnFile()).toBe(0);
-    const raw = new Database(file, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(99);
-    expect(raw.prepare('SELECT count(*) AS n FROM settings').get()).toEqual({ n: 0 });
-    raw.close();
-  });
+      expect(() => openDatabase(file, migrations)).toThrow(MigrationError);
+      expect(handlesOnFile()).toBe(0);
+      const raw = new Database(file, { readonly: true });
+      expect(raw.pragma('user_version', { simple: true })).toBe(99);
+      expect(raw.prepare('SELECT count(*) AS n FROM settings').get()).toEqual({ n: 0 });
+      raw.close();
+    },
+  );
 });

@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  loadMigrations,
-  migrate,
-  MigrationError,
-} from '../../../../src-main/services/store/migrations';
+import { loadMigrations, migrate, MigrationError } from '../../../../src-main/services/store/migrations';
 
-const realMigrationsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../resources/migrations');
+const realMigrationsDir = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../../../resources/migrations',
+);
 
 const settingsSql = `CREATE TABLE settings (
   key        TEXT PRIMARY KEY NOT NULL,
@@ -48,9 +47,11 @@ function userVersion(db: Database.Database): number {
 }
 
 function tableNames(db: Database.Database): string[] {
-  return (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
-    (row) => row.name,
-  );
+  return (
+    db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as {
+      name: string;
+    }[]
+  ).map((row) => row.name);
 }
 
 describe('loadMigrations', () => {
@@ -218,7 +219,9 @@ describe('migrate', () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(MigrationError);
-    expect((thrown as Error).message).toMatch(/schema version 5 is newer than this console understands \(1\)/);
+    expect((thrown as Error).message).toMatch(
+      /schema version 5 is newer than this console understands \(1\)/,
+    );
     expect(userVersion(db)).toBe(5);
     expect(tableNames(db)).toEqual(['from_the_future', 'settings']);
     expect(db.prepare('SELECT key, value, updated_at FROM settings').all()).toEqual([

@@ -1,0 +1,94 @@
+import { test as base, expect, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const serveScript = join(root, 'out', 'main', 'serve.js');
+
+/** One running web shell process, as a user would start it. */
+export interface WebShell {
+  origin: string;
+  accessUrl: string;
+  dataDir: string;
+  /** Stops the process (SIGTERM) and waits for it to exit. */
+  stop(): Promise<number | null>;
+  /** Starts a new process on the same data folder (a new port and token). */
+  restart(): Promise<void>;
+}
+
+async function startProcess(dataDir: string): Promise<{ child: ChildProcess; accessUrl: string }> {
+  if (!existsSync(serveScript)) throw new Error(`${serveScript} is missing: run npm run build first`);
+  const child = spawn(process.execPath, [serveScript, '--port', '0', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const accessUrl = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`web shell did not start:\n${output}`)), 15_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /Open:\s+(http:\/\/\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolveUrl(match[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`web shell exited with ${code}:\n${output}`)));
+  });
+  return { child, accessUrl };
+}
+
+function stopProcess(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolveExit) => {
+    child.once('exit', (code) => resolveExit(code));
+    child.kill('SIGTERM');
+  });
+}
+
+/** Problems the page reported: console errors, CSP violations, uncaught exceptions. */
+export function watchPageProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  return problems;
+}
+
+export const test = base.extend<{ webShell: WebShell; pageProblems: string[] }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures must destructure their first argument
+  webShell: async ({}, use) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'nice-console-e2e-'));
+    let current = await startProcess(dataDir);
+    const shell: WebShell = {
+      dataDir,
+      get accessUrl() {
+        return current.accessUrl;
+      },
+      get origin() {
+        return new URL(current.accessUrl).origin;
+      },
+      stop: () => stopProcess(current.child),
+      restart: async () => {
+        await stopProcess(current.child);
+        current = await startProcess(dataDir);
+      },
+    };
+    await use(shell);
+    await stopProcess(current.child);
+    rmSync(dataDir, { recursive: true, force: true });
+  },
+  pageProblems: async ({ page }, use) => {
+    const problems = watchPageProblems(page);
+    await use(problems);
+  },
+});
+
+export { expect };
+
+/** Where the e2e run leaves its screenshots of the console. */
+export const screenshotDir = join(root, 'test-results', 'screenshots');
