@@ -89,7 +89,9 @@ export async function startWebShellServer(options: WebShellServerOptions): Promi
         sameSite: 'strict',
         path: '/',
       });
-      return reply.redirect(request.url.split('?')[0] ?? '/', 303);
+      // One leading slash only: `//evil.example/` would be a protocol-relative redirect.
+      const path = `/${(request.url.split('?')[0] ?? '').replace(/^\/+/, '')}`;
+      return reply.redirect(path, 303);
     }
     return undefined;
   });

@@ -24,7 +24,9 @@ export class FakeBridge implements BridgeClient {
   invoke = (async (channel: InvokeChannel, request: unknown) => {
     this.calls.push({ channel, request });
     const responder = this.responders.get(channel);
-    return responder ? responder(request) : { ok: false, error: { code: 'UNAVAILABLE', message: `no answer for ${channel}` } };
+    return responder
+      ? responder(request)
+      : { ok: false, error: { code: 'UNAVAILABLE', message: `no answer for ${channel}` } };
   }) as BridgeClient['invoke'];
 
   on = ((channel: EventChannel, listener: (items: unknown[]) => void) => {

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { migrate, type Migration } from './migrations';
+import { migrate, MigrationError, type Migration } from './migrations';
 
 /** The console's open database and the schema version it was brought to. */
 export interface OpenDatabase {
@@ -17,7 +17,12 @@ export interface OpenDatabase {
  */
 export function openDatabase(file: string, migrations: readonly Migration[]): OpenDatabase {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
+  let db: Database.Database;
+  try {
+    db = new Database(file);
+  } catch (error) {
+    throw new DatabaseOpenError(file, error);
+  }
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
@@ -27,6 +32,21 @@ export function openDatabase(file: string, migrations: readonly Migration[]): Op
     return { db, file, schemaVersion };
   } catch (error) {
     db.close();
-    throw error;
+    throw error instanceof MigrationError ? error : new DatabaseOpenError(file, error);
+  }
+}
+
+/** The database file could not be opened or read; the file is left exactly as it was. */
+export class DatabaseOpenError extends Error {
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
+    super(
+      `cannot open the database ${file}: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+        'The file was not changed; move it aside or restore a backup to start afresh.',
+      { cause },
+    );
+    this.name = 'DatabaseOpenError';
   }
 }

@@ -118,6 +118,11 @@ describe('web shell HTTP', () => {
     const deeper = await httpGet(url(`/index.html?token=${token}`));
     expect(deeper.status).toBe(303);
     expect(deeper.headers.location).toBe('/index.html');
+
+    // A doubled slash must not turn into a protocol-relative redirect to another host.
+    const sneaky = await httpGet(url(`//evil.example/?token=${token}`));
+    expect(sneaky.status).toBe(303);
+    expect(sneaky.headers.location).toBe('/evil.example/');
   });
 
   it('serves index.html with the cookie, with the security headers', async () => {

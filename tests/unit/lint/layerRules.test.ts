@@ -17,7 +17,11 @@ const cases: Array<[file: string, source: string, refused: boolean]> = [
   ['src-renderer/src/probe.ts', "import { ipcRenderer } from 'electron';\nexport { ipcRenderer };", true],
   ['src-main/app/probe.ts', "import { app } from 'electron';\nexport { app };", false],
   ['src-main/services/probe.ts', "import { z } from 'zod';\nexport { z };", false],
-  ['src-main/preload/probe.ts', "import { contextBridge } from 'electron';\nexport { contextBridge };", false],
+  [
+    'src-main/preload/probe.ts',
+    "import { contextBridge } from 'electron';\nexport { contextBridge };",
+    false,
+  ],
   ['src-shared/contract/probe.ts', "import { z } from 'zod';\nexport { z };", false],
 ];
 
@@ -29,7 +33,9 @@ describe('layer rules', () => {
 
   it.each(cases)('%s: %s (refused: %s)', async (file, source, refused) => {
     const [result] = await eslint.lintText(`${source}\n`, { filePath: file });
-    const layerErrors = (result?.messages ?? []).filter((message) => message.ruleId === 'no-restricted-imports');
+    const layerErrors = (result?.messages ?? []).filter(
+      (message) => message.ruleId === 'no-restricted-imports',
+    );
     expect(layerErrors.length > 0).toBe(refused);
     if (refused) expect(layerErrors[0]?.severity).toBe(2);
   });

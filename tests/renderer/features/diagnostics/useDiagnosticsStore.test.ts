@@ -9,7 +9,13 @@ import {
 import type { LogEntry } from '../../../../src-shared/contract/diagnosticsContract';
 import { FakeBridge } from '../../fakeBridge';
 
-const entry = (seq: number): LogEntry => ({ seq, time: new Date(0).toISOString(), level: 'info', source: 't', message: `m${seq}` });
+const entry = (seq: number): LogEntry => ({
+  seq,
+  time: new Date(0).toISOString(),
+  level: 'info',
+  source: 't',
+  message: `m${seq}`,
+});
 
 describe('useDiagnosticsStore', () => {
   let bridge: FakeBridge;
@@ -36,7 +42,10 @@ describe('useDiagnosticsStore', () => {
     const store = useDiagnosticsStore();
     store.start();
     await flushPromises();
-    bridge.emit('diagnostics:logged', Array.from({ length: maxShownEntries + 50 }, (_, index) => entry(index + 3)));
+    bridge.emit(
+      'diagnostics:logged',
+      Array.from({ length: maxShownEntries + 50 }, (_, index) => entry(index + 3)),
+    );
     expect(store.entries).toHaveLength(maxShownEntries);
     expect(store.entries.at(-1)?.seq).toBe(maxShownEntries + 52);
     store.stop();
@@ -47,7 +56,10 @@ describe('useDiagnosticsStore', () => {
     store.start();
     await flushPromises();
     bridge.emit('diagnostics:logged', [entry(40)]);
-    bridge.respond('diagnostics:listEntries', () => ({ ok: true, value: { entries: [entry(1)], discarded: 0 } }));
+    bridge.respond('diagnostics:listEntries', () => ({
+      ok: true,
+      value: { entries: [entry(1)], discarded: 0 },
+    }));
     bridge.setState('connected');
     await flushPromises();
     expect(store.entries.map((item) => item.seq)).toEqual([1]);

@@ -17,7 +17,9 @@ const info: AppInfo = {
 
 describe('ConsoleFrameStatusBar', () => {
   it('says which shell runs and that main is connected', () => {
-    const wrapper = mount(ConsoleFrameStatusBar, { props: { bridgeState: 'connected', info, timeDisplay: 'local' } });
+    const wrapper = mount(ConsoleFrameStatusBar, {
+      props: { bridgeState: 'connected', info, timeDisplay: 'local' },
+    });
     expect(wrapper.get('[data-testid=status-bridge]').text()).toBe('Console services connected');
     expect(wrapper.get('[data-testid=status-shell]').text()).toBe('Desktop app (Electron)');
     expect(wrapper.text()).toContain('v9.8.7');

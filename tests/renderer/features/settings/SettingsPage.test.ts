@@ -21,9 +21,23 @@ describe('SettingsPage', () => {
       })
       .respond('diagnostics:listEntries', () => ({
         ok: true,
-        value: { entries: [{ seq: 1, time: new Date().toISOString(), level: 'info', source: 'console', message: 'services started' }], discarded: 0 },
+        value: {
+          entries: [
+            {
+              seq: 1,
+              time: new Date().toISOString(),
+              level: 'info',
+              source: 'console',
+              message: 'services started',
+            },
+          ],
+          discarded: 0,
+        },
       }))
-      .respond('app:getInfo', () => ({ ok: false, error: { code: 'UNAVAILABLE', message: 'not in this test' } }));
+      .respond('app:getInfo', () => ({
+        ok: false,
+        error: { code: 'UNAVAILABLE', message: 'not in this test' },
+      }));
     installBridge(bridge);
     setActivePinia(createPinia());
   });
@@ -38,7 +52,10 @@ describe('SettingsPage', () => {
 
   it('saves a theme change through the bridge and shows the stored value', async () => {
     const { wrapper } = await mountPage();
-    const light = wrapper.get('[data-testid=setting-theme]').findAll('label').find((label) => label.text() === 'Light');
+    const light = wrapper
+      .get('[data-testid=setting-theme]')
+      .findAll('label')
+      .find((label) => label.text() === 'Light');
     await light?.get('input').setValue(true);
     await flushPromises();
     expect(bridge.calls).toContainEqual({ channel: 'settings:updateSettings', request: { theme: 'light' } });

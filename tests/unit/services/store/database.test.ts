@@ -12,7 +12,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type OpenDatabase } from '../../../../src-main/services/store/database';
+import {
+  DatabaseOpenError,
+  openDatabase,
+  type OpenDatabase,
+} from '../../../../src-main/services/store/database';
 import { loadMigrations, MigrationError } from '../../../../src-main/services/store/migrations';
 
 const migrations = loadMigrations(
@@ -96,8 +100,10 @@ describe('openDatabase', () => {
     } catch (error) {
       thrown = error;
     }
-    expect(thrown).toBeInstanceOf(Error);
+    expect(thrown).toBeInstanceOf(DatabaseOpenError);
     expect((thrown as Error).message).toMatch(/not a database/);
+    expect((thrown as Error).message).toContain(file);
+    expect((thrown as Error).message).toContain('The file was not changed');
     expect(existsSync(file)).toBe(true);
     expect(readFileSync(file).equals(garbage)).toBe(true);
     // No WAL or journal was created beside it, and it was not replaced by a fresh database.
