@@ -28,7 +28,15 @@ export default tseslint.config(
     languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'] } },
   },
   {
-    files: ['src-main/**/*.ts', 'bench/**/*.ts', 'bench/**/*.mjs', 'tests/**/*.ts', 'tests/**/*.mjs', 'scripts/**/*.mjs', '*.config.{js,ts}'],
+    files: [
+      'src-main/**/*.ts',
+      'bench/**/*.ts',
+      'bench/**/*.mjs',
+      'tests/**/*.ts',
+      'tests/**/*.mjs',
+      'scripts/**/*.mjs',
+      '*.config.{js,ts}',
+    ],
     languageOptions: { globals: { ...globals.node } },
   },
   {
