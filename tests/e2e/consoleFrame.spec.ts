@@ -24,7 +24,7 @@ test('opens the console and visits every section', async ({ page, webShell, page
     await page.getByTestId(`nav-${section.name}`).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(section.title);
     await expect(page.getByTestId('not-built')).toHaveCount(section.built ? 0 : 1);
-    await page.screenshot({ path: join(screenshotDir, `frame-${section.name}.png`) });
+    await page.screenshot({ path: join(screenshotDir, `frame-${section.name}.png`), animations: 'disabled' });
   }
 
   await expect(page.getByTestId('app-info-data-dir')).toHaveText(webShell.dataDir);
@@ -43,7 +43,7 @@ test('keeps a changed setting across a reload and a restart', async ({ page, web
   await expect(page.getByTestId('status-clock')).toHaveText(/^\d\d:\d\d:\d\dZ$/);
   // The change came back over the live event stream as well.
   await expect(page.getByTestId('diagnostic-log')).toContainText('changed theme=light');
-  await page.screenshot({ path: join(screenshotDir, 'frame-settings-light.png') });
+  await page.screenshot({ path: join(screenshotDir, 'frame-settings-light.png'), animations: 'disabled' });
 
   await page.reload();
   await expect(page.getByTestId('status-bridge')).toHaveAttribute('data-state', 'connected');
