@@ -1,0 +1,130 @@
+import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, type CryptoKey, type JWK } from 'jose';
+import { parseEndPointId } from './endPointId';
+import { importEndpointPrivateKey, importEndpointPublicKey } from './endpointKeys';
+import { NiceProtocolError } from './niceProtocolError';
+
+/** The only JWE key management algorithm bodies use (profile "Body"; never RSA1_5, digest §4.4). */
+export const BODY_KEY_MANAGEMENT_ALGORITHM = 'ECDH-ES+A256KW';
+
+/** The only JWE content encryption bodies use (profile "Body"; v0.9 §5.2.3 AES-GCM). */
+export const BODY_CONTENT_ENCRYPTION = 'A256GCM';
+
+/** How encodeBody writes Payload.Body: a JWE to the recipient's key, or plain JSON text. */
+export type BodyEncoding =
+  { encrypt: { recipientPublicJwk: JWK | CryptoKey; kid: string } } | { plain: true };
+
+const FIELD = 'Payload.Body';
+/** Compact JWE: five base64url parts (RFC 7516 §7.1); ECDH-ES+A256KW has an encrypted key. */
+const COMPACT_JWE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function toJson(inner: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(inner);
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined)
+    throw new NiceProtocolError('MALFORMED', 'the inner body is not JSON-serialisable', FIELD);
+  return text;
+}
+
+/**
+ * Encodes the inner JSON of Payload.Body (v0.9 §4.2): with `encrypt`, a compact JWE (alg
+ * ECDH-ES+A256KW, enc A256GCM, kid = recipient EndPointID; a fresh ephemeral key and random IV per
+ * call, profile "Body"); with `plain`, JSON text for EncryptionOn false.
+ */
+export async function encodeBody(inner: unknown, options: BodyEncoding): Promise<string> {
+  const json = toJson(inner);
+  if ('plain' in options) return json;
+  const { recipientPublicJwk, kid: rawKid } = options.encrypt;
+  const kid = parseEndPointId(rawKid, 'kid');
+  if ('kty' in recipientPublicJwk && recipientPublicJwk.kid !== undefined) {
+    if (recipientPublicJwk.kid.toLowerCase() !== kid) {
+      throw new NiceProtocolError('MALFORMED', "kid differs from the recipient key's kid", 'kid');
+    }
+  }
+  const key = await importEndpointPublicKey(
+    recipientPublicJwk,
+    BODY_KEY_MANAGEMENT_ALGORITHM,
+    'recipientPublicJwk',
+  );
+  return new CompactEncrypt(encoder.encode(json))
+    .setProtectedHeader({ alg: BODY_KEY_MANAGEMENT_ALGORITHM, enc: BODY_CONTENT_ENCRYPTION, kid })
+    .encrypt(key);
+}
+
+function parseInner(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new NiceProtocolError('MALFORMED', 'the body is not valid JSON', FIELD);
+  }
+}
+
+/**
+ * Decodes Payload.Body (v0.9 §4.2, profile "Body") to the inner JSON value. With `encryptionOn`
+ * the body must be a compact JWE with exactly ECDH-ES+A256KW / A256GCM, opened with `privateJwk`;
+ * without it the body must be plain JSON, never a JWE. An empty body (error responses, profile)
+ * decodes to undefined. Throws NiceProtocolError 'MALFORMED' or 'DECRYPTION_FAILED' on field
+ * Payload.Body.
+ */
+export async function decodeBody(
+  body: string,
+  encryptionOn: boolean,
+  privateJwk?: JWK | CryptoKey,
+): Promise<unknown> {
+  if (body === '') return undefined;
+  if (!encryptionOn) {
+    if (COMPACT_JWE.test(body)) {
+      throw new NiceProtocolError('MALFORMED', 'a JWE body while EncryptionOn is false', FIELD);
+    }
+    return parseInner(body);
+  }
+  if (!COMPACT_JWE.test(body)) {
+    throw new NiceProtocolError('MALFORMED', 'EncryptionOn is true but the body is not a compact JWE', FIELD);
+  }
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(body);
+  } catch {
+    throw new NiceProtocolError('MALFORMED', 'the JWE protected header is not valid', FIELD);
+  }
+  if (header.alg !== BODY_KEY_MANAGEMENT_ALGORITHM || header.enc !== BODY_CONTENT_ENCRYPTION) {
+    throw new NiceProtocolError(
+      'MALFORMED',
+      `only alg ${BODY_KEY_MANAGEMENT_ALGORITHM} with enc ${BODY_CONTENT_ENCRYPTION} is accepted`,
+      FIELD,
+    );
+  }
+  if ('zip' in header) throw new NiceProtocolError('MALFORMED', 'compressed JWE bodies are refused', FIELD);
+  if (!privateJwk) throw new NiceProtocolError('DECRYPTION_FAILED', 'no private key to open the body', FIELD);
+  if ('kty' in privateJwk && typeof privateJwk.kid === 'string' && typeof header.kid === 'string') {
+    if (header.kid.toLowerCase() !== privateJwk.kid.toLowerCase()) {
+      throw new NiceProtocolError(
+        'DECRYPTION_FAILED',
+        'the body is encrypted to another endpoint (kid)',
+        FIELD,
+      );
+    }
+  }
+  const key = await importEndpointPrivateKey(privateJwk, BODY_KEY_MANAGEMENT_ALGORITHM);
+  let plaintext: Uint8Array;
+  try {
+    ({ plaintext } = await compactDecrypt(body, key, {
+      keyManagementAlgorithms: [BODY_KEY_MANAGEMENT_ALGORITHM],
+      contentEncryptionAlgorithms: [BODY_CONTENT_ENCRYPTION],
+    }));
+  } catch {
+    throw new NiceProtocolError('DECRYPTION_FAILED', 'the body cannot be decrypted with our key', FIELD);
+  }
+  let text: string;
+  try {
+    text = decoder.decode(plaintext);
+  } catch {
+    throw new NiceProtocolError('MALFORMED', 'the decrypted body is not UTF-8', FIELD);
+  }
+  return parseInner(text);
+}
