@@ -9,7 +9,8 @@ import { SecretCipherError, type SecretCipher } from '../services/secrets/secret
  */
 export class SafeStorageCipher implements SecretCipher {
   get description(): string {
-    const backend = process.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : 'system keychain';
+    const backend =
+      process.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : 'system keychain';
     return `Electron safeStorage (${backend})`;
   }
 
