@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { createConsoleServices } from '../src-main/services/consoleServices';
+import { FileKeyCipher } from '../src-main/services/secrets/fileKeyCipher';
 import { createAccessToken } from '../src-main/web/accessToken';
 import { startWebShellServer } from '../src-main/web/webShellServer';
 import { percentile, writeBenchResult } from './benchResult';
@@ -22,6 +23,7 @@ const services = createConsoleServices({
   dataDir: rendererDir,
   databaseFile: ':memory:',
   migrationsDir: join(root, 'resources', 'migrations'),
+  cipher: FileKeyCipher.inDataDir(rendererDir),
 });
 const token = createAccessToken();
 const server = await startWebShellServer({

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DisposableStore } from '../core/util/disposable';
 import { createConsoleServices, type ConsoleServices } from '../services/consoleServices';
 import { registerIpcTransport } from './ipcTransport';
+import { SafeStorageCipher } from './safeStorageCipher';
 import { resolveRendererLocation, type RendererLocation } from './rendererLocation';
 import { hardenApp } from './security';
 import { WindowStateKeeper } from './windowState';
@@ -48,6 +49,7 @@ function startServices(): ConsoleServices {
     version: app.getVersion(),
     dataDir: app.getPath('userData'),
     migrationsDir: join(resources, 'migrations'),
+    cipher: new SafeStorageCipher(),
     logSink: (entry, detail) => {
       if (entry.level === 'warn' || entry.level === 'error') {
         console.error(`[${entry.level}] ${entry.source}: ${entry.message}${detail ? `\n${detail}` : ''}`);

@@ -8,6 +8,12 @@ import { openDatabase } from './store/database';
 import { loadMigrations } from './store/migrations';
 import { SettingsRepository } from './store/settingsRepository';
 import { SettingsService } from './settings/settingsService';
+import { CommandConsoleService } from './commands/commandConsoleService';
+import { ConnectionsService } from './connections/connectionsService';
+import { ConsoleIdentityService } from './identity/consoleIdentityService';
+import { MqttHub } from './mqtt/mqttHub';
+import type { SecretCipher } from './secrets/secretCipher';
+import { ConnectionProfileRepository } from './store/connectionProfileRepository';
 
 /** What a shell (Electron or web) tells the services about where they run. */
 export interface ConsoleServicesOptions {
@@ -18,6 +24,8 @@ export interface ConsoleServicesOptions {
   migrationsDir: string;
   /** Defaults to `<dataDir>/nice-console.sqlite`; `:memory:` for tests. */
   databaseFile?: string;
+  /** Protects credentials and the console's private key at rest. */
+  cipher: SecretCipher;
   logSink?: LogSink;
 }
 
@@ -28,6 +36,8 @@ export interface ConsoleServices extends Disposable {
   readonly events: EventBatcher;
   readonly log: DiagnosticLog;
   readonly settings: SettingsService;
+  readonly identity: ConsoleIdentityService;
+  readonly hub: MqttHub;
 }
 
 /** File name of the console database inside the data folder. */
@@ -57,6 +67,14 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     }),
   );
 
+  const identity = new ConsoleIdentityService(database.db, options.cipher, log);
+  const profiles = new ConnectionProfileRepository(database.db, options.cipher);
+  // Disposed before the database closes (the store releases in reverse order).
+  const hub = disposables.add(new MqttHub({ profiles, logger: log }));
+  const connections = new ConnectionsService(profiles, hub, log);
+  disposables.add(connections.forwardStatus((status) => events.publish('connections:statusChanged', status)));
+  const commands = new CommandConsoleService(hub, profiles, identity, log);
+
   const info: AppInfo = {
     name: 'NICE Console',
     version: options.version,
@@ -74,6 +92,14 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     'settings:getSettings': () => settings.get(),
     'settings:updateSettings': (patch) => settings.update(patch),
     'diagnostics:listEntries': (request) => log.list(request.limit, request.minLevel),
+    'connections:listProfiles': () => connections.list(),
+    'connections:createProfile': (input) => connections.create(input),
+    'connections:updateProfile': (request) => connections.update(request),
+    'connections:deleteProfile': ({ id }) => connections.delete(id),
+    'connections:testProfile': ({ id }) => connections.test(id),
+    'connections:connectProfile': ({ id }) => connections.connect(id),
+    'connections:disconnectProfile': ({ id }) => connections.disconnect(id),
+    'commands:sendCommand': (request) => commands.send(request),
   };
   const dispatcher = new ContractDispatcher(handlers, log);
   log.log(
@@ -88,6 +114,8 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     events,
     log,
     settings,
+    identity,
+    hub,
     dispose: () => disposables.dispose(),
   };
 }

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConsoleServices, type ConsoleServices } from '../services/consoleServices';
+import { FileKeyCipher } from '../services/secrets/fileKeyCipher';
 import { createAccessToken } from './accessToken';
 import { parseWebShellArgs, webShellUsage, type WebShellCliOptions } from './webShellOptions';
 import { startWebShellServer, type WebShellServer } from './webShellServer';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
       version: readVersion(),
       dataDir: options.dataDir,
       migrationsDir: join(root, 'resources', 'migrations'),
+      cipher: FileKeyCipher.inDataDir(options.dataDir),
       logSink: (entry, detail) => {
         if (entry.level === 'warn' || entry.level === 'error') {
           process.stderr.write(

@@ -8,10 +8,18 @@ export const invokeChannels = [
   'settings:getSettings',
   'settings:updateSettings',
   'diagnostics:listEntries',
+  'connections:listProfiles',
+  'connections:createProfile',
+  'connections:updateProfile',
+  'connections:deleteProfile',
+  'connections:testProfile',
+  'connections:connectProfile',
+  'connections:disconnectProfile',
+  'commands:sendCommand',
 ] as const;
 
 /** Channels on which main pushes batches of events to the renderer. */
-export const eventChannels = ['settings:changed', 'diagnostics:logged'] as const;
+export const eventChannels = ['settings:changed', 'diagnostics:logged', 'connections:statusChanged'] as const;
 
 /** A channel the renderer may invoke. */
 export type InvokeChannel = (typeof invokeChannels)[number];

@@ -2,6 +2,18 @@ import type { z } from 'zod';
 import type { EventChannel, InvokeChannel } from './channels';
 import { AppInfo, GetInfoRequest } from './appContract';
 import { ListEntriesRequest, ListEntriesResponse, LogEntry } from './diagnosticsContract';
+import { SendCommandRequest, SendCommandResponse } from './commandsContract';
+import {
+  ConnectionProfile,
+  ConnectionProfileInput,
+  DeleteProfileResponse,
+  ListProfilesRequest,
+  ListProfilesResponse,
+  ProfileIdRequest,
+  ProfileStatus,
+  TestProfileResponse,
+  UpdateProfileRequest,
+} from './connectionsContract';
 import { GetSettingsRequest, Settings, UpdateSettingsRequest } from './settingsContract';
 
 /** Request and response schema of one invoke channel. */
@@ -19,12 +31,21 @@ export const invokeSchemas = {
   'settings:getSettings': { request: GetSettingsRequest, response: Settings },
   'settings:updateSettings': { request: UpdateSettingsRequest, response: Settings },
   'diagnostics:listEntries': { request: ListEntriesRequest, response: ListEntriesResponse },
+  'connections:listProfiles': { request: ListProfilesRequest, response: ListProfilesResponse },
+  'connections:createProfile': { request: ConnectionProfileInput, response: ConnectionProfile },
+  'connections:updateProfile': { request: UpdateProfileRequest, response: ConnectionProfile },
+  'connections:deleteProfile': { request: ProfileIdRequest, response: DeleteProfileResponse },
+  'connections:testProfile': { request: ProfileIdRequest, response: TestProfileResponse },
+  'connections:connectProfile': { request: ProfileIdRequest, response: ProfileStatus },
+  'connections:disconnectProfile': { request: ProfileIdRequest, response: ProfileStatus },
+  'commands:sendCommand': { request: SendCommandRequest, response: SendCommandResponse },
 } as const satisfies Record<InvokeChannel, InvokeSchemas>;
 
 /** The schema of one item of each event channel's batches. */
 export const eventSchemas = {
   'settings:changed': Settings,
   'diagnostics:logged': LogEntry,
+  'connections:statusChanged': ProfileStatus,
 } as const satisfies Record<EventChannel, z.ZodType>;
 
 /** What the caller passes to an invoke channel (before defaults are applied). */

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as ConsoleServicesModule from '../../src-main/services/consoleServices';
+import { FakeSecretCipher } from './fakeSecretCipher';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const layers = ['src-main/core', 'src-main/services', 'src-main/web'];
@@ -37,6 +38,7 @@ const services = createConsoleServices({
   dataDir: tmpdir(),
   migrationsDir: join(root, 'resources', 'migrations'),
   databaseFile: ':memory:',
+  cipher: new FakeSecretCipher(),
 });
 const result = await services.dispatcher.dispatch(
   'app:getInfo',

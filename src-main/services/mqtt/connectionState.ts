@@ -1,28 +1,11 @@
-/** Why a connection attempt failed, in words an operator can act on. */
-export type ConnectionFailureCode =
-  | 'BAD_CREDENTIALS' // CONNACK: bad username or password
-  | 'NOT_AUTHORIZED' // CONNACK: not authorised, banned, bad authentication method
-  | 'REFUSED' // CONNACK: any other refusal (protocol version, client id, server busy …)
-  | 'TLS' // handshake or certificate failure
-  | 'CONFIGURATION' // the profile cannot be used as it is (missing file, missing profile)
-  | 'NETWORK'; // refused, reset, timed out, closed
+import type {
+  ConnectionFailure,
+  ConnectionFailureCode,
+  ConnectionState,
+} from '../../../src-shared/contract/connectionsContract';
 
-/** A failed attempt as shown to operators; `field` names the profile setting to change, if one. */
-export interface ConnectionFailure {
-  code: ConnectionFailureCode;
-  message: string;
-  /** The CONNACK or DISCONNECT reason code, when the broker sent one. */
-  reasonCode?: number;
-  field?: string;
-}
-
-/** The state of one profile's connection; a discriminated union, so no impossible state can be shown. */
-export type ConnectionState =
-  | { status: 'disconnected' }
-  | { status: 'connecting'; attempt: number }
-  | { status: 'connected'; since: number }
-  | { status: 'reconnecting'; attempt: number; retryAt: number; lastError: ConnectionFailure }
-  | { status: 'failed'; error: ConnectionFailure };
+// The state union is part of the contract: the renderer receives it in status events.
+export type { ConnectionFailure, ConnectionFailureCode, ConnectionState };
 
 /** A connection that ended in `failed`, or was stopped before it came up. */
 export class MqttConnectionError extends Error {

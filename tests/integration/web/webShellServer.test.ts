@@ -14,6 +14,7 @@ import {
 } from '../../../src-main/web/webShellServer';
 import { BridgeTestClient, RefusedUpgrade } from '../../support/bridgeTestClient';
 import { cookiePair, httpGet } from '../../support/httpProbe';
+import { FakeSecretCipher } from '../../support/fakeSecretCipher';
 
 const migrationsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../resources/migrations');
 const indexHtml =
@@ -35,6 +36,7 @@ beforeEach(async () => {
     dataDir: tmp,
     migrationsDir,
     databaseFile: ':memory:',
+    cipher: new FakeSecretCipher(),
   });
   token = createAccessToken();
   server = await startWebShellServer({

@@ -5,9 +5,22 @@ import {
 } from '../../../../src-main/services/contract/contractDispatcher';
 import { ContractFailure } from '../../../../src-main/services/contract/contractFailure';
 import { DiagnosticLog } from '../../../../src-main/services/diagnostics/diagnosticLog';
+import type { InvokeChannel } from '../../../../src-shared/contract/channels';
 import { defaultSettings } from '../../../../src-shared/contract/settingsContract';
 
 const context = { transport: 'web' as const, caller: 'test' };
+
+/** Handlers for channels these tests do not call; calling one fails loudly. */
+function unusedHere<C extends InvokeChannel>(channels: C[]): Pick<ContractHandlers, C> {
+  return Object.fromEntries(
+    channels.map((channel) => [
+      channel,
+      () => {
+        throw new Error(`${channel} is not used in this test`);
+      },
+    ]),
+  ) as unknown as Pick<ContractHandlers, C>;
+}
 
 function makeDispatcher(overrides: Partial<ContractHandlers> = {}) {
   const log = new DiagnosticLog({ minLevel: 'debug' });
@@ -26,6 +39,16 @@ function makeDispatcher(overrides: Partial<ContractHandlers> = {}) {
     'settings:getSettings': () => defaultSettings,
     'settings:updateSettings': (patch) => ({ ...defaultSettings, ...patch }),
     'diagnostics:listEntries': (request) => log.list(request.limit, request.minLevel),
+    ...unusedHere([
+      'connections:listProfiles',
+      'connections:createProfile',
+      'connections:updateProfile',
+      'connections:deleteProfile',
+      'connections:testProfile',
+      'connections:connectProfile',
+      'connections:disconnectProfile',
+      'commands:sendCommand',
+    ]),
     ...overrides,
   };
   return { dispatcher: new ContractDispatcher(handlers, log), log };

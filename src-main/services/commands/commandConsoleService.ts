@@ -1,0 +1,126 @@
+import type { SendCommandRequest, SendCommandResponse } from '../../../src-shared/contract/commandsContract';
+import { buildCmfRequest, serializeCmfMessage } from '../../core/nice/cmf';
+import { decodeBody, encodeBody } from '../../core/nice/cmfBody';
+import {
+  controlPath,
+  formatCommandType,
+  formatMqttTopic,
+  managementPath,
+  responseTopicFor,
+} from '../../core/nice/destinationId';
+import { NiceProtocolError } from '../../core/nice/niceProtocolError';
+import type { Logger } from '../../core/util/logger';
+import { ContractFailure } from '../contract/contractFailure';
+import type { ConsoleIdentityService } from '../identity/consoleIdentityService';
+import type { MqttHub } from '../mqtt/mqttHub';
+import { ProfileNotFoundError, type ConnectionProfileRepository } from '../store/connectionProfileRepository';
+
+const errorCodes = {
+  TIMEOUT: 'TIMEOUT',
+  CANCELLED: 'UNAVAILABLE',
+  UNAVAILABLE: 'UNAVAILABLE',
+  MALFORMED: 'INVALID_REQUEST',
+  DECRYPTION_FAILED: 'INVALID_REQUEST',
+  UNAUTHORIZED: 'INVALID_REQUEST',
+  FORBIDDEN: 'INVALID_REQUEST',
+} as const;
+
+/**
+ * The command console: sends one CMF command from the console's endpoint to another over a
+ * connected broker (v0.9 §4, §8.4) and returns both messages as they went over the wire, the
+ * decoded response body and the timing. The body is encrypted to the recipient's key when one
+ * is given; plain bodies only where the connection profile allows them (NICE-PROFILE, CMF).
+ */
+export class CommandConsoleService {
+  constructor(
+    private readonly hub: MqttHub,
+    private readonly profiles: Pick<ConnectionProfileRepository, 'require'>,
+    private readonly identity: ConsoleIdentityService,
+    private readonly logger: Logger,
+  ) {}
+
+  async send(request: SendCommandRequest): Promise<SendCommandResponse> {
+    let profile;
+    try {
+      profile = this.profiles.require(request.profileId);
+    } catch (error) {
+      if (error instanceof ProfileNotFoundError) throw new ContractFailure('NOT_FOUND', error.message);
+      throw error;
+    }
+    if (!request.recipientJwk && !profile.allowPlainBodies) {
+      throw new ContractFailure(
+        'INVALID_REQUEST',
+        `recipientJwk: connection "${profile.name}" does not allow plain bodies; give the recipient's public key to encrypt`,
+      );
+    }
+    const { endPointId } = await this.identity.identity();
+    const path =
+      request.interface === 'management'
+        ? managementPath(request.targetEndPointId, request.api)
+        : controlPath(request.targetEndPointId, request.nodeId ?? '', request.api);
+    const body = request.recipientJwk
+      ? await encodeBody(request.body, {
+          encrypt: { recipientPublicJwk: request.recipientJwk, kid: request.targetEndPointId.toLowerCase() },
+        })
+      : await encodeBody(request.body, { plain: true });
+    const message = buildCmfRequest({
+      source: endPointId,
+      destination: request.targetEndPointId,
+      commandType: formatCommandType(path),
+      commandId: await this.identity.nextCommandId(),
+      accessToken: request.accessToken,
+      encryptionOn: request.recipientJwk !== undefined,
+      body,
+    });
+    const requestTopic = formatMqttTopic(path);
+    const responseTopic = responseTopicFor(message);
+
+    let result;
+    try {
+      result = await this.hub.request(request.profileId, {
+        requestTopic,
+        responseTopic,
+        message,
+        timeoutMs: request.timeoutMs,
+        resends: request.resends,
+      });
+    } catch (error) {
+      if (error instanceof NiceProtocolError) {
+        this.logger.log('warn', 'commands', `${message.CommandType} #${message.CommandID}: ${error.message}`);
+        throw new ContractFailure(errorCodes[error.code], `${message.CommandType}: ${error.message}`);
+      }
+      throw error;
+    }
+
+    const { response } = result;
+    let decoded: unknown;
+    let bodyError: string | undefined;
+    try {
+      decoded = await decodeBody(
+        response.Payload.Body,
+        response.EncryptionOn,
+        response.EncryptionOn ? await this.identity.privateJwk() : undefined,
+      );
+    } catch (error) {
+      bodyError = error instanceof Error ? error.message : String(error);
+    }
+    this.logger.log(
+      'info',
+      'commands',
+      `${message.CommandType} #${message.CommandID} → ${response.ReplyStatusCode} in ${result.latencyMs.toFixed(1)} ms`,
+    );
+    return {
+      commandId: message.CommandID,
+      request: { topic: requestTopic, text: serializeCmfMessage(message) },
+      response: { topic: responseTopic, text: serializeCmfMessage(response) },
+      replyStatusCode: response.ReplyStatusCode,
+      replyErrorCode: response.ReplyErrorCode,
+      replyStatusMessage: response.ReplyStatusMessage,
+      ...(decoded === undefined ? {} : { body: decoded }),
+      ...(bodyError === undefined ? {} : { bodyError }),
+      encrypted: response.EncryptionOn,
+      latencyMs: result.latencyMs,
+      attempts: result.attempts,
+    };
+  }
+}
