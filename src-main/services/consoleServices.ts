@@ -27,6 +27,8 @@ export interface ConsoleServicesOptions {
   /** Protects credentials and the console's private key at rest. */
   cipher: SecretCipher;
   logSink?: LogSink;
+  /** How long connect and test wait for a broker before answering (default 10 s). */
+  connectWaitMs?: number;
 }
 
 /** The services main runs, whichever shell hosts them. */
@@ -71,7 +73,7 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
   const profiles = new ConnectionProfileRepository(database.db, options.cipher);
   // Disposed before the database closes (the store releases in reverse order).
   const hub = disposables.add(new MqttHub({ profiles, logger: log }));
-  const connections = new ConnectionsService(profiles, hub, log);
+  const connections = new ConnectionsService(profiles, hub, log, options.connectWaitMs);
   disposables.add(connections.forwardStatus((status) => events.publish('connections:statusChanged', status)));
   const commands = new CommandConsoleService(hub, profiles, identity, log);
 

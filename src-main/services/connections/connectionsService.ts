@@ -16,7 +16,7 @@ import { SecretCipherError } from '../secrets/secretCipher';
 import { ProfileNotFoundError, type ConnectionProfileRepository } from '../store/connectionProfileRepository';
 
 /** How long connect and test wait for the broker before answering with the state so far. */
-const settleTimeoutMs = 10_000;
+const defaultSettleTimeoutMs = 10_000;
 
 /**
  * Broker connection profiles as the contract offers them: create, edit, delete, test, connect
@@ -28,6 +28,7 @@ export class ConnectionsService {
     private readonly repository: ConnectionProfileRepository,
     private readonly hub: MqttHub,
     private readonly logger: Logger,
+    private readonly settleTimeoutMs = defaultSettleTimeoutMs,
   ) {}
 
   /** Every profile and the state of its connection. */
@@ -89,7 +90,10 @@ export class ConnectionsService {
         failure:
           state.status === 'reconnecting'
             ? state.lastError
-            : { code: 'NETWORK', message: `no answer from the broker within ${settleTimeoutMs / 1000} s` },
+            : {
+                code: 'NETWORK',
+                message: `no answer from the broker within ${this.settleTimeoutMs / 1000} s`,
+              },
       };
     } catch (error) {
       if (error instanceof MqttConnectionError) return { ok: false, failure: error.failure };
@@ -111,7 +115,7 @@ export class ConnectionsService {
   /** Waits for a connect attempt to settle, at most `settleTimeoutMs`; failures show in the state. */
   private async settle(connecting: Promise<void>): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, settleTimeoutMs)));
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.settleTimeoutMs)));
     try {
       await Promise.race([connecting, timeout]);
     } catch (error) {
