@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { WebApiClient } from '../src-main/services/webapi/webApiClient';
 import { sampleSceneMark } from '../tests/support/sceneMarkSamples';
-import { createSelfSignedCertificate } from '../tests/support/selfSignedCertificate';
+import { createSelfSignedCertificate } from '../tests/support/testCertificates';
 import { percentile, writeBenchResult } from './benchResult';
 
 // SceneMark ingest over HTTPS: POST …/SetSceneMark (application/json, Bearer) to the WebAPI

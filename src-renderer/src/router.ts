@@ -1,9 +1,13 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
 import { consoleSections } from './features/sections';
 import PendingSectionPage from './features/pending/PendingSectionPage.vue';
+import ConnectionsPage from './features/connections/ConnectionsPage.vue';
 import SettingsPage from './features/settings/SettingsPage.vue';
 
-const views: Record<string, RouteRecordRaw['component']> = { settings: SettingsPage };
+const views: Record<string, RouteRecordRaw['component']> = {
+  connections: ConnectionsPage,
+  settings: SettingsPage,
+};
 
 /**
  * Hash history: the same URLs work from Electron's file:// page and the web shell, and no

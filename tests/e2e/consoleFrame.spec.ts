@@ -8,7 +8,7 @@ const sections = [
   { name: 'sceneMarks', title: 'SceneMarks', built: false },
   { name: 'sessions', title: 'Sessions', built: false },
   { name: 'webcast', title: 'Webcast', built: false },
-  { name: 'connections', title: 'Connections', built: false },
+  { name: 'connections', title: 'Connections', built: true },
   { name: 'settings', title: 'Settings', built: true },
 ];
 

@@ -8,6 +8,8 @@ import {
 } from './cmfSchemas';
 import { formatDateTimeStamp } from './dateTimeStamp';
 import { NiceProtocolError } from './niceProtocolError';
+import { isJsonObject } from './niceValidation';
+import { reasonPhrase } from './reasonPhrase';
 
 export { CommandIdSequence } from './commandIdSequence';
 export { ReplayGuard } from './replayGuard';
@@ -53,30 +55,7 @@ void schemasMatchTypes;
 /** Default limit on a serialised CMF message, in bytes (callers may raise it for SceneData). */
 export const CMF_DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
 
-/** Reason phrases of the v0.9 §7.3 status table, used as the default ReplyStatusMessage. */
-const STATUS_MESSAGES: Readonly<Record<number, string>> = {
-  200: 'OK',
-  201: 'Created',
-  202: 'Accepted',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  406: 'Not Acceptable',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  503: 'Service Unavailable',
-};
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Validates an already-decoded JSON value as a CMF message (v0.9 §4: every member, type and
@@ -85,7 +64,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * NiceProtocolError('MALFORMED', …, field).
  */
 export function validateCmfMessage(value: unknown): CmfMessage {
-  if (!isPlainObject(value)) throw new NiceProtocolError('MALFORMED', 'expected a JSON object', '$');
+  if (!isJsonObject(value)) throw new NiceProtocolError('MALFORMED', 'expected a JSON object', '$');
   const type = value.MessageType;
   if (type === undefined) throw new NiceProtocolError('MALFORMED', 'missing member', 'MessageType');
   const schema = type === 'request' ? CmfRequestSchema : type === 'response' ? CmfResponseSchema : undefined;
@@ -208,7 +187,7 @@ export function buildCmfResponse(
     ReplyStatusCode: fields.statusCode,
     ReplyErrorCode: fields.errorCode ?? (ok ? 0 : fields.statusCode),
     ReplyStatusMessage: truncateUtf8(
-      fields.statusMessage ?? STATUS_MESSAGES[fields.statusCode] ?? '',
+      fields.statusMessage ?? reasonPhrase(fields.statusCode) ?? '',
       REPLY_STATUS_MESSAGE_MAX_BYTES,
     ),
     Payload: { Body: fields.body },

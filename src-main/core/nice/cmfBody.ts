@@ -65,6 +65,55 @@ function parseInner(text: string): unknown {
 }
 
 /**
+ * Opens a compact JWE body (profile "Body": ECDH-ES+A256KW / A256GCM only, no compression, kid
+ * = our EndPointID when both name one) and returns the plaintext bytes unchanged, so ingest can
+ * store exactly what the sender encrypted; decodeBody parses them as JSON. Surrounding white
+ * space is ignored. Throws NiceProtocolError MALFORMED or DECRYPTION_FAILED naming `field`.
+ */
+export async function openJweBody(
+  jwe: string,
+  privateKey: JWK | CryptoKey | undefined,
+  field: string,
+): Promise<Uint8Array> {
+  const text = jwe.trim();
+  if (!COMPACT_JWE.test(text)) throw new NiceProtocolError('MALFORMED', 'expected a compact JWE', field);
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(text);
+  } catch {
+    throw new NiceProtocolError('MALFORMED', 'the JWE protected header is not valid', field);
+  }
+  if (header.alg !== BODY_KEY_MANAGEMENT_ALGORITHM || header.enc !== BODY_CONTENT_ENCRYPTION) {
+    throw new NiceProtocolError(
+      'MALFORMED',
+      `only alg ${BODY_KEY_MANAGEMENT_ALGORITHM} with enc ${BODY_CONTENT_ENCRYPTION} is accepted`,
+      field,
+    );
+  }
+  if ('zip' in header) throw new NiceProtocolError('MALFORMED', 'compressed JWE bodies are refused', field);
+  if (!privateKey) throw new NiceProtocolError('DECRYPTION_FAILED', 'no private key to open the body', field);
+  if ('kty' in privateKey && typeof privateKey.kid === 'string' && typeof header.kid === 'string') {
+    if (header.kid.toLowerCase() !== privateKey.kid.toLowerCase()) {
+      throw new NiceProtocolError(
+        'DECRYPTION_FAILED',
+        'the body is encrypted to another endpoint (kid)',
+        field,
+      );
+    }
+  }
+  const key = await importEndpointPrivateKey(privateKey, BODY_KEY_MANAGEMENT_ALGORITHM);
+  try {
+    const { plaintext } = await compactDecrypt(text, key, {
+      keyManagementAlgorithms: [BODY_KEY_MANAGEMENT_ALGORITHM],
+      contentEncryptionAlgorithms: [BODY_CONTENT_ENCRYPTION],
+    });
+    return plaintext;
+  } catch {
+    throw new NiceProtocolError('DECRYPTION_FAILED', 'the body cannot be decrypted with our key', field);
+  }
+}
+
+/**
  * Decodes Payload.Body (v0.9 §4.2, profile "Body") to the inner JSON value. With `encryptionOn`
  * the body must be a compact JWE with exactly ECDH-ES+A256KW / A256GCM, opened with `privateJwk`;
  * without it the body must be plain JSON, never a JWE. An empty body (error responses, profile)
@@ -86,40 +135,7 @@ export async function decodeBody(
   if (!COMPACT_JWE.test(body)) {
     throw new NiceProtocolError('MALFORMED', 'EncryptionOn is true but the body is not a compact JWE', FIELD);
   }
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader(body);
-  } catch {
-    throw new NiceProtocolError('MALFORMED', 'the JWE protected header is not valid', FIELD);
-  }
-  if (header.alg !== BODY_KEY_MANAGEMENT_ALGORITHM || header.enc !== BODY_CONTENT_ENCRYPTION) {
-    throw new NiceProtocolError(
-      'MALFORMED',
-      `only alg ${BODY_KEY_MANAGEMENT_ALGORITHM} with enc ${BODY_CONTENT_ENCRYPTION} is accepted`,
-      FIELD,
-    );
-  }
-  if ('zip' in header) throw new NiceProtocolError('MALFORMED', 'compressed JWE bodies are refused', FIELD);
-  if (!privateJwk) throw new NiceProtocolError('DECRYPTION_FAILED', 'no private key to open the body', FIELD);
-  if ('kty' in privateJwk && typeof privateJwk.kid === 'string' && typeof header.kid === 'string') {
-    if (header.kid.toLowerCase() !== privateJwk.kid.toLowerCase()) {
-      throw new NiceProtocolError(
-        'DECRYPTION_FAILED',
-        'the body is encrypted to another endpoint (kid)',
-        FIELD,
-      );
-    }
-  }
-  const key = await importEndpointPrivateKey(privateJwk, BODY_KEY_MANAGEMENT_ALGORITHM);
-  let plaintext: Uint8Array;
-  try {
-    ({ plaintext } = await compactDecrypt(body, key, {
-      keyManagementAlgorithms: [BODY_KEY_MANAGEMENT_ALGORITHM],
-      contentEncryptionAlgorithms: [BODY_CONTENT_ENCRYPTION],
-    }));
-  } catch {
-    throw new NiceProtocolError('DECRYPTION_FAILED', 'the body cannot be decrypted with our key', FIELD);
-  }
+  const plaintext = await openJweBody(body, privateJwk, FIELD);
   let text: string;
   try {
     text = decoder.decode(plaintext);

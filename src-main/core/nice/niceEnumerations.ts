@@ -5,8 +5,8 @@
  * plus the explicit aliases below.
  */
 
-/** NICEItemType (digest §3.7), including the later additions. */
-export const niceItemTypes = [
+/** SceneMode detection type (`Mode.SceneMode`), the base NICEItemType list. */
+export const sceneModeTypes = [
   'Motion',
   'Face',
   'Human',
@@ -16,6 +16,11 @@ export const niceItemTypes = [
   'TextLogoQRCode',
   'Custom',
   'Scene',
+] as const;
+
+/** NICEItemType (digest §3.7): the base SceneMode list plus the later additions. */
+export const niceItemTypes = [
+  ...sceneModeTypes,
   'Fire',
   'Accessory',
   'Bag',
@@ -160,19 +165,6 @@ export type SchemeProtocol = (typeof schemeProtocols)[number];
 
 /** Scheme.Role. */
 export const schemeRoles = ['Client', 'Server'] as const;
-
-/** SceneMode detection type (`Mode.SceneMode`), the base NICEItemType list. */
-export const sceneModeTypes = [
-  'Motion',
-  'Face',
-  'Human',
-  'Vehicle',
-  'Label',
-  'Animal',
-  'TextLogoQRCode',
-  'Custom',
-  'Scene',
-] as const;
 
 /** SchedulingType of a SceneModeConfig schedule (digest §3.5). */
 export const schedulingTypes = [

@@ -54,6 +54,23 @@ export function parseJsonInput(input: Uint8Array | string, maxBytes: number, wha
   }
 }
 
+/**
+ * The JSON object of an input given as text or UTF-8 bytes (read by {@link parseJsonInput} up to
+ * `maxBytes`) or as an already parsed value; anything but an object is a MALFORMED
+ * NiceProtocolError on the root field (`a SceneMode must be a JSON object`).
+ */
+export function parseJsonObjectInput(
+  input: unknown,
+  maxBytes: number,
+  what: string,
+): Record<string, unknown> {
+  const value =
+    typeof input === 'string' || input instanceof Uint8Array ? parseJsonInput(input, maxBytes, what) : input;
+  if (!isJsonObject(value))
+    throw new NiceProtocolError('MALFORMED', `a ${what} must be a JSON object`, rootField);
+  return value;
+}
+
 /** A plain JSON object (not an array, not null). */
 export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -6,12 +6,10 @@ import {
   canonicalEnum,
   canonicalMembers,
   canonicalVersion,
-  isJsonObject,
   mapMembers,
   numericValue,
-  parseJsonInput,
+  parseJsonObjectInput,
   parseWith,
-  rootField,
 } from './niceValidation';
 
 /*
@@ -71,12 +69,7 @@ const sectionMembers = [
  * `SHA-256` spellings are accepted. Throws NiceProtocolError('MALFORMED') naming the field.
  */
 export function parseDataSection(input: unknown, options: { maxBytes?: number } = {}): DataSection {
-  const value =
-    typeof input === 'string' || input instanceof Uint8Array
-      ? parseJsonInput(input, options.maxBytes ?? 64 * 1024 * 1024, 'DataSection')
-      : input;
-  if (!isJsonObject(value))
-    throw new NiceProtocolError('MALFORMED', 'a DataSection must be a JSON object', rootField);
+  const value = parseJsonObjectInput(input, options.maxBytes ?? 64 * 1024 * 1024, 'DataSection');
   const members = mapMembers(
     canonicalMembers(value, sectionMembers),
     ['Section', 'LastSection'],

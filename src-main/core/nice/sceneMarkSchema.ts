@@ -108,6 +108,12 @@ export const VersionControl = z.looseObject({
   VersionList: z.array(VersionEntry).min(1, 'needs at least the generating node'),
 });
 
+/** Width and height in pixels of a SceneData item (digest §3.2) or a SceneMode output (§3.5). */
+export const Resolution = z.looseObject({
+  Width: z.number().int('expected an integer').positive('must be positive'),
+  Height: z.number().int('expected an integer').positive('must be positive'),
+});
+
 /** Encryption of a SceneData item. */
 export const SceneDataEncryption = z.looseObject({
   EncryptionOn: z.boolean(),
@@ -126,12 +132,7 @@ export const SceneDataItem = z.looseObject({
   Status: z.enum(sceneDataStatuses).optional(),
   MediaFormat: z.enum(mediaFormats).optional(),
   Encryption: SceneDataEncryption.optional(),
-  Resolution: z
-    .looseObject({
-      Width: z.number().int('expected an integer').positive('must be positive'),
-      Height: z.number().int('expected an integer').positive('must be positive'),
-    })
-    .optional(),
+  Resolution: Resolution.optional(),
   SceneDataURI: Text.optional(),
   EmbeddedSceneData: z.string().optional(),
 });

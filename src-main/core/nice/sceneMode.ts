@@ -13,7 +13,6 @@ import {
   schemeProtocols,
   schemeRoles,
 } from './niceEnumerations';
-import { NiceProtocolError } from './niceProtocolError';
 import {
   asList,
   canonicalEnum,
@@ -22,10 +21,10 @@ import {
   isJsonObject,
   mapMembers,
   numericValue,
-  parseJsonInput,
+  parseJsonObjectInput,
   parseWith,
-  rootField,
 } from './niceValidation';
+import { Resolution } from './sceneMarkSchema';
 
 /*
  * The SceneMode object (digest §3.5), the body of SetSceneMode (NICE profile "SetSceneMode").
@@ -212,12 +211,7 @@ export const SceneModeOutput = z.looseObject({
   DestinationEndPointList: z
     .array(z.looseObject({ AppEndPoint: AppEndPoint.optional(), NetEndPoint: NetEndPoint }))
     .default([]),
-  Resolution: z
-    .looseObject({
-      Width: z.number().int('expected an integer').positive('must be positive'),
-      Height: z.number().int('expected an integer').positive('must be positive'),
-    })
-    .optional(),
+  Resolution: Resolution.optional(),
   Encryption: OutputEncryption.optional(),
 });
 
@@ -253,12 +247,7 @@ export const defaultSceneModeMaxBytes = 1024 * 1024;
  * NiceProtocolError('MALFORMED') whose `field` names the offending member.
  */
 export function parseSceneMode(input: unknown, options: { maxBytes?: number } = {}): SceneMode {
-  const value =
-    typeof input === 'string' || input instanceof Uint8Array
-      ? parseJsonInput(input, options.maxBytes ?? defaultSceneModeMaxBytes, 'SceneMode')
-      : input;
-  if (!isJsonObject(value))
-    throw new NiceProtocolError('MALFORMED', 'a SceneMode must be a JSON object', rootField);
+  const value = parseJsonObjectInput(input, options.maxBytes ?? defaultSceneModeMaxBytes, 'SceneMode');
   return parseWith(SceneMode, canonicalSceneMode(value), 'SceneMode');
 }
 

@@ -9,7 +9,8 @@ import {
   type CmfResponse,
 } from '../../core/nice/cmf';
 import { NiceProtocolError } from '../../core/nice/niceProtocolError';
-import { niceTlsCiphers, niceTlsMinVersion } from './webApiTls';
+import { reasonPhrase } from '../../core/nice/reasonPhrase';
+import { niceTlsCiphers, niceTlsMinVersion } from '../../core/nice/tlsProfile';
 
 /** Options of a WebAPI client. */
 export interface WebApiClientOptions {
@@ -33,28 +34,9 @@ export class WebApiHttpError extends Error {
     /** The CMF response when the server answered with one (its ReplyStatusMessage names the cause). */
     readonly cmfResponse?: CmfResponse,
   ) {
-    super(`HTTP ${status} ${statusText(status)}${detail(body, cmfResponse)}`);
+    super(`HTTP ${status} ${reasonPhrase(status) ?? 'Error'}${detail(body, cmfResponse)}`);
     this.name = 'WebApiHttpError';
   }
-}
-
-const statusTexts: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  406: 'Not Acceptable',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  503: 'Service Unavailable',
-};
-
-function statusText(status: number): string {
-  return statusTexts[status] ?? 'Error';
 }
 
 function detail(body: string, response?: CmfResponse): string {

@@ -8,10 +8,12 @@ import Fastify, {
 } from 'fastify';
 import type { CryptoKey, JWK } from 'jose';
 import { buildCmfResponse, parseCmfMessage, serializeCmfMessage, type CmfRequest } from '../../core/nice/cmf';
-import { encodeBody } from '../../core/nice/cmfBody';
+import { encodeBody, openJweBody } from '../../core/nice/cmfBody';
 import { isEndPointId } from '../../core/nice/endPointId';
 import { NiceProtocolError } from '../../core/nice/niceProtocolError';
 import { isJsonObject, parseJsonInput } from '../../core/nice/niceValidation';
+import { reasonPhrase } from '../../core/nice/reasonPhrase';
+import { niceTlsCiphers, niceTlsMinVersion } from '../../core/nice/tlsProfile';
 import {
   SceneDataLimitError,
   SceneDataReassembler,
@@ -19,9 +21,7 @@ import {
 } from '../../core/nice/sceneData';
 import { normaliseSceneMark, validateSceneMark } from '../../core/nice/sceneMark';
 import { silentLogger, type Logger } from '../../core/util/logger';
-import { openJweBody } from './jweBody';
 import type { WebApiDataApi, WebApiIngestSink, WebApiSource } from './webApiIngestSink';
-import { niceTlsCiphers, niceTlsMinVersion } from './webApiTls';
 
 /** Default largest request body, bytes (a SceneData section of a few MiB plus base64). */
 export const defaultWebApiMaxBodyBytes = 8 * 1024 * 1024;
@@ -71,20 +71,6 @@ export interface WebApiServer {
 }
 
 const jsonType = 'application/json; charset=utf-8';
-const reasonPhrases: Readonly<Record<number, string>> = {
-  200: 'OK',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  406: 'Not Acceptable',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
 
 /** A failure answered with an HTTP status (v0.9 §7.3) and a JSON error body. */
 class HttpFailure extends Error {
@@ -104,7 +90,7 @@ function errorBody(status: number, message: string, field?: string): string {
     Version: '1.0',
     Result: 'Error',
     StatusCode: status,
-    Error: reasonPhrases[status] ?? 'Error',
+    Error: reasonPhrase(status) ?? 'Error',
     Message: message,
     ...(field !== undefined ? { Field: field } : {}),
   });

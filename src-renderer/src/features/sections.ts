@@ -103,14 +103,6 @@ export const consoleSections: readonly ConsoleSection[] = [
     title: 'Connections',
     icon: Connection,
     summary: 'MQTT brokers, NICE account services and the embedded local site.',
-    pending: {
-      needs: 'the MQTT hub and connection profiles',
-      planned: [
-        'add MQTT brokers over mqtt, mqtts, ws or wss with certificates and credentials',
-        'start the embedded local site: broker, account service and simulated cameras',
-        "see each connection's state and reconnect history",
-      ],
-    },
   },
   {
     name: 'settings',

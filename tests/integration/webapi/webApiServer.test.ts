@@ -1,7 +1,5 @@
 import { CompactEncrypt, importJWK } from 'jose';
 import { createHash, randomBytes } from 'node:crypto';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { issueAccessToken, verifyAccessToken } from '../../../src-main/core/nice/accessToken';
@@ -21,8 +19,9 @@ import {
   type WebApiServer,
   type WebApiServerOptions,
 } from '../../../src-main/services/webapi/webApiServer';
+import { httpProbe, type HttpProbeResponse } from '../../support/httpProbe';
 import { sampleSceneMark } from '../../support/sceneMarkSamples';
-import { createSelfSignedCertificate, type SelfSignedCertificate } from '../../support/selfSignedCertificate';
+import { createSelfSignedCertificate, type SelfSignedCertificate } from '../../support/testCertificates';
 
 const consoleId = '00000002-5eab-2e3d-8003-000100000001';
 const deviceId = '00000013-60ed-9b3e-8002-000000001951';
@@ -68,12 +67,6 @@ class RecordingSink implements WebApiIngestSink {
   }
 }
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
 let server: WebApiServer;
 let sink: RecordingSink;
 const extraServers: WebApiServer[] = [];
@@ -114,31 +107,8 @@ function send(
   method: string,
   path: string,
   options: { headers?: Record<string, string>; body?: string | Uint8Array } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const url = new URL(path, target.origin);
-    const callback = (res: IncomingMessage): void => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
-        }),
-      );
-    };
-    const req =
-      url.protocol === 'https:'
-        ? httpsRequest(
-            url,
-            { method, headers: options.headers ?? {}, ca: certificate.cert, agent: false },
-            callback,
-          )
-        : httpRequest(url, { method, headers: options.headers ?? {}, agent: false }, callback);
-    req.on('error', reject);
-    req.end(options.body);
-  });
+): Promise<HttpProbeResponse> {
+  return httpProbe(new URL(path, target.origin), { ...options, method, ca: certificate.cert, agent: false });
 }
 
 const json = (token = dataToken): Record<string, string> => ({
@@ -154,7 +124,7 @@ function variantSceneMarkText(n = 1): string {
   return `{ "Timestamp" : "${TimeStamp}",\n  ${JSON.stringify(rest).slice(1, -1).replace('"JPEG"', '"H264"')} }\n`;
 }
 
-function expectJsonHeaders(reply: Reply): void {
+function expectJsonHeaders(reply: HttpProbeResponse): void {
   expect(reply.headers['content-type']).toMatch(/^application\/json/);
   expect(reply.headers['x-content-type-options']).toBe('nosniff');
 }

@@ -5,7 +5,8 @@ import {
   ConnectionSetupError,
 } from '../../../../src-main/services/mqtt/connectionState';
 import { defaultBackoffPolicy, reconnectDelay } from '../../../../src-main/services/mqtt/reconnectBackoff';
-import { buildTlsOptions, niceCipherList } from '../../../../src-main/services/mqtt/tlsOptions';
+import { niceTlsCiphers } from '../../../../src-main/core/nice/tlsProfile';
+import { buildTlsOptions } from '../../../../src-main/services/mqtt/tlsOptions';
 import { topicMatches } from '../../../../src-main/services/mqtt/topicFilter';
 
 describe('reconnectDelay', () => {
@@ -87,7 +88,7 @@ describe('buildTlsOptions', () => {
       'ECDHE-RSA-AES128-GCM-SHA256',
       'DHE-RSA-AES256-GCM-SHA384',
     ]);
-    expect(options.ciphers).toBe(niceCipherList);
+    expect(options.ciphers).toBe(niceTlsCiphers);
     expect(options).not.toHaveProperty('ca');
   });
 
