@@ -23,8 +23,11 @@ export function parseLenientDateTime(value: string): number | null {
   const [y, mo, d, h, mi, s] = parts;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return null;
   const millis = fraction ? Math.floor(Number(`0.${fraction}`) * 1000) : 0;
-  let time = Date.UTC(y, mo - 1, d, h, mi, s, millis);
-  const check = new Date(time);
+  // Date.UTC would read years 0–99 as 1900–1999; setUTCFullYear takes the year as written.
+  const check = new Date(0);
+  check.setUTCFullYear(y, mo - 1, d);
+  check.setUTCHours(h, mi, s, millis);
+  let time = check.getTime();
   if (check.getUTCDate() !== d || check.getUTCMonth() !== mo - 1) return null;
   if (zone && zone !== 'Z' && zone !== 'z') {
     const sign = zone.startsWith('-') ? -1 : 1;
