@@ -2,10 +2,12 @@ import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-rou
 import { consoleSections } from './features/sections';
 import PendingSectionPage from './features/pending/PendingSectionPage.vue';
 import ConnectionsPage from './features/connections/ConnectionsPage.vue';
+import DevicesPage from './features/devices/DevicesPage.vue';
 import SettingsPage from './features/settings/SettingsPage.vue';
 
 const views: Record<string, RouteRecordRaw['component']> = {
   connections: ConnectionsPage,
+  devices: DevicesPage,
   settings: SettingsPage,
 };
 

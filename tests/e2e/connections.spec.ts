@@ -1,25 +1,17 @@
-import { Aedes } from 'aedes';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { connectionRow, startTestBroker, type TestBroker } from './brokerConnection';
 import { expect, screenshotDir, test } from './webShellFixture';
 
 // A real broker beside the web shell: the console connects to it as it would to a site broker.
-let aedes: Aedes;
-let broker: Server;
+let broker: TestBroker;
 let brokerUrl: string;
 
 test.beforeAll(async () => {
-  aedes = await Aedes.createBroker();
-  broker = createServer(aedes.handle);
-  await new Promise<void>((done) => broker.listen(0, '127.0.0.1', done));
-  const address = broker.address();
-  brokerUrl = `mqtt://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  broker = await startTestBroker();
+  brokerUrl = broker.url;
 });
 
-test.afterAll(async () => {
-  await new Promise<void>((done) => aedes.close(() => done()));
-  await new Promise<void>((done) => broker.close(() => done()));
-});
+test.afterAll(() => broker.close());
 
 test('adds a broker connection, connects, tests, keeps it across a reload and deletes it', async ({
   page,
@@ -45,19 +37,19 @@ test('adds a broker connection, connects, tests, keeps it across a reload and de
   await page.getByRole('radio', { name: '3.1.1' }).check({ force: true });
   await page.getByTestId('profile-save').click();
   await expect(page.getByTestId('profile-dialog')).toBeHidden();
-  const row = page.getByTestId('connections-table').locator('tbody tr').filter({ hasText: 'Site broker' });
+  const row = connectionRow(page, 'Site broker');
   await expect(row).toContainText(brokerUrl);
   await expect(row.getByTestId('connection-state')).toHaveAttribute('data-status', 'disconnected');
 
   await row.getByTestId('connection-connect').click();
   await expect(row.getByTestId('connection-state')).toHaveAttribute('data-status', 'connected');
   await expect(page.getByTestId('status-brokers')).toHaveText('Brokers: 1 of 1 connected');
-  await expect.poll(() => aedes.connectedClients).toBe(1);
+  await expect.poll(() => broker.aedes.connectedClients).toBe(1);
   await page.screenshot({ path: join(screenshotDir, 'connections-connected.png'), animations: 'disabled' });
 
   await row.getByTestId('connection-disconnect').click();
   await expect(row.getByTestId('connection-state')).toHaveAttribute('data-status', 'disconnected');
-  await expect.poll(() => aedes.connectedClients).toBe(0);
+  await expect.poll(() => broker.aedes.connectedClients).toBe(0);
   await row.getByTestId('connection-test').click();
   await expect(page.getByText(/Site broker: broker reached in \d+ ms/)).toBeVisible();
 

@@ -44,14 +44,6 @@ export const consoleSections: readonly ConsoleSection[] = [
     title: 'Devices',
     icon: VideoCamera,
     summary: 'NICE devices, their nodes and ports, status, capabilities and SceneModes.',
-    pending: {
-      needs: 'the NICE protocol core and a connection to a broker with cameras',
-      planned: [
-        'list bound NICE devices with their nodes and ports',
-        'read device status and capabilities, and set SceneModes',
-        'send commands and see each response with its timing',
-      ],
-    },
   },
   {
     name: 'sceneMarks',
