@@ -5,7 +5,7 @@ import { buildCmfRequest, CommandIdSequence } from '../src-main/core/nice/cmf';
 import { NiceProtocolError } from '../src-main/core/nice/niceProtocolError';
 import type { ConnectionProfile } from '../src-main/services/mqtt/connectionProfile';
 import { MqttHub } from '../src-main/services/mqtt/mqttHub';
-import { startCmfResponder } from '../tests/support/cmfResponder';
+import { spawn } from 'node:child_process';
 import { startMosquitto } from '../tests/support/mosquittoFixture';
 import { percentile, writeBenchResult } from './benchResult';
 
@@ -16,13 +16,25 @@ import { percentile, writeBenchResult } from './benchResult';
 // instead of silently slowing the schedule (no coordinated omission).
 const rate = 1_000; // requests per second
 const warmupSeconds = 2;
-const seconds = 30;
+const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const timeoutMs = 1_000;
 
 const broker = await startMosquitto();
 const consoleId = randomUUID();
 const deviceId = randomUUID();
-const responder = await startCmfResponder(`mqtt://127.0.0.1:${broker.ports.plain}`, deviceId);
+// The responder runs in its own process, as a device does, so its work does not share this
+// process's event loop with the hub under test.
+const responder = spawn(
+  process.execPath,
+  ['--import', 'tsx', 'bench/mqttResponderProcess.ts', `mqtt://127.0.0.1:${broker.ports.plain}`, deviceId],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+await new Promise<void>((ready, fail) => {
+  responder.stdout.on('data', (chunk: Buffer) => {
+    if (chunk.toString().includes('ready')) ready();
+  });
+  responder.once('exit', (code) => fail(new Error(`responder exited with ${code}`)));
+});
 const profile: ConnectionProfile = {
   id: 'bench',
   name: 'bench',
@@ -56,7 +68,16 @@ async function run(
 ): Promise<{ outcomes: Array<Outcome | undefined>; errors: Map<string, number> }> {
   const outcomes: Array<Outcome | undefined> = new Array(count);
   const errors = new Map<string, number>();
-  const inFlight: Array<Promise<void>> = [];
+  // Count outstanding requests instead of keeping every promise: holding 30,000 settled
+  // promises only grows the heap and lengthens the collector's pauses.
+  let outstanding = 0;
+  let allSent = false;
+  let drained: () => void = () => undefined;
+  const settled = new Promise<void>((resolve) => (drained = resolve));
+  const finish = (): void => {
+    outstanding -= 1;
+    if (allSent && outstanding === 0) drained();
+  };
   const interval = 1_000 / rate;
   const start = performance.now();
   let next = 0;
@@ -76,8 +97,10 @@ async function run(
           encryptionOn: false,
           body,
         });
-        inFlight.push(
-          hub.request(profile.id, { requestTopic, responseTopic, message, timeoutMs }).then(
+        outstanding += 1;
+        hub
+          .request(profile.id, { requestTopic, responseTopic, message, timeoutMs })
+          .then(
             (result) => {
               outcomes[index] = { fromDueMs: performance.now() - due, hubLatencyMs: result.latencyMs };
             },
@@ -85,15 +108,16 @@ async function run(
               const code = error instanceof NiceProtocolError ? error.code : String(error);
               errors.set(code, (errors.get(code) ?? 0) + 1);
             },
-          ),
-        );
+          )
+          .finally(finish);
       }
       if (next < count) setImmediate(tick);
       else done();
     };
     tick();
   });
-  await Promise.all(inFlight);
+  allSent = true;
+  if (outstanding > 0) await settled;
   return { outcomes, errors };
 }
 
@@ -113,12 +137,15 @@ const fromDue = answered.map((outcome) => outcome.fromDueMs).sort((a, b) => a - 
 const hubLatency = answered.map((outcome) => outcome.hubLatencyMs).sort((a, b) => a - b);
 
 hub.dispose();
-await responder.close();
+await new Promise<void>((exited) => {
+  responder.once('exit', () => exited());
+  responder.kill('SIGTERM');
+});
 await broker.dispose();
 
 writeBenchResult(
   'mqttRoundTrip',
-  `CMF GetStatus round trip MqttHub.request → Mosquitto 2.0 (plain TCP, 127.0.0.1, MQTT 5, QoS 0) → responder client (MQTT.js, parseCmfMessage + buildCmfResponse) → back; hub, responder and bench in one Node process, broker in its own. Open loop at ${rate} requests/s paced by schedule for ${seconds} s after ${warmupSeconds} s warm-up; latency from each request's due time (includes pacing lag); hubLatency from its publish; lost = no response within ${timeoutMs} ms (no resends)`,
+  `CMF GetStatus round trip MqttHub.request → Mosquitto 2.0 (plain TCP, 127.0.0.1, MQTT 5, QoS 0) → responder client (MQTT.js, parseCmfMessage + buildCmfResponse) → back; hub and bench in one Node process, the responder and the broker each in their own. Open loop at ${rate} requests/s paced by schedule for ${seconds} s after ${warmupSeconds} s warm-up; latency from each request's due time (includes pacing lag); hubLatency from its publish; lost = no response within ${timeoutMs} ms (no resends)`,
   {
     requests: outcomes.length,
     answered: answered.length,
