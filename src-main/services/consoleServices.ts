@@ -8,6 +8,7 @@ import { openDatabase } from './store/database';
 import { loadMigrations } from './store/migrations';
 import { SettingsRepository } from './store/settingsRepository';
 import { SettingsService } from './settings/settingsService';
+import { CommandAuditRepository } from './commands/commandAuditRepository';
 import { CommandConsoleService } from './commands/commandConsoleService';
 import { ConnectionsService } from './connections/connectionsService';
 import { ConsoleIdentityService } from './identity/consoleIdentityService';
@@ -75,7 +76,13 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
   const hub = disposables.add(new MqttHub({ profiles, logger: log }));
   const connections = new ConnectionsService(profiles, hub, log, options.connectWaitMs);
   disposables.add(connections.forwardStatus((status) => events.publish('connections:statusChanged', status)));
-  const commands = new CommandConsoleService(hub, profiles, identity, log);
+  const commands = new CommandConsoleService(
+    hub,
+    profiles,
+    identity,
+    new CommandAuditRepository(database.db),
+    log,
+  );
 
   const info: AppInfo = {
     name: 'NICE Console',

@@ -12,6 +12,7 @@ import { NiceProtocolError } from '../../core/nice/niceProtocolError';
 import type { Logger } from '../../core/util/logger';
 import { ContractFailure } from '../contract/contractFailure';
 import type { ConsoleIdentityService } from '../identity/consoleIdentityService';
+import type { CommandAuditRepository } from './commandAuditRepository';
 import type { MqttHub } from '../mqtt/mqttHub';
 import { ProfileNotFoundError, type ConnectionProfileRepository } from '../store/connectionProfileRepository';
 
@@ -36,7 +37,9 @@ export class CommandConsoleService {
     private readonly hub: MqttHub,
     private readonly profiles: Pick<ConnectionProfileRepository, 'require'>,
     private readonly identity: ConsoleIdentityService,
+    private readonly audit: CommandAuditRepository,
     private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async send(request: SendCommandRequest): Promise<SendCommandResponse> {
@@ -75,6 +78,28 @@ export class CommandConsoleService {
     const requestTopic = formatMqttTopic(path);
     const responseTopic = responseTopicFor(message);
 
+    const sentMs = this.now().getTime();
+    const record = (statusCode: number | null, outcome: string, latencyMs: number | null): void => {
+      try {
+        this.audit.append({
+          sentMs,
+          profileId: request.profileId,
+          target: request.targetEndPointId.toLowerCase(),
+          commandType: message.CommandType,
+          commandId: message.CommandID,
+          statusCode,
+          outcome,
+          latencyMs,
+        });
+      } catch (error) {
+        this.logger.log(
+          'error',
+          'commands',
+          `could not write the command audit: ${(error as Error).message}`,
+        );
+      }
+    };
+
     let result;
     try {
       result = await this.hub.request(request.profileId, {
@@ -87,12 +112,15 @@ export class CommandConsoleService {
     } catch (error) {
       if (error instanceof NiceProtocolError) {
         this.logger.log('warn', 'commands', `${message.CommandType} #${message.CommandID}: ${error.message}`);
+        record(null, errorCodes[error.code], null);
         throw new ContractFailure(errorCodes[error.code], `${message.CommandType}: ${error.message}`);
       }
+      record(null, 'INTERNAL', null);
       throw error;
     }
 
     const { response } = result;
+    record(response.ReplyStatusCode, 'ok', result.latencyMs);
     let decoded: unknown;
     let bodyError: string | undefined;
     try {

@@ -1,7 +1,10 @@
 import { Aedes } from 'aedes';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
-import { resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCmfMessage } from '../../../src-main/core/nice/cmf';
 import { decodeBody, encodeBody } from '../../../src-main/core/nice/cmfBody';
@@ -24,6 +27,7 @@ let aedes: Aedes;
 let server: Server;
 let brokerUrl: string;
 let services: ConsoleServices;
+let dataDir: string;
 let responder: CmfResponder;
 const events: Array<{ channel: EventChannel; items: readonly unknown[] }> = [];
 
@@ -38,6 +42,7 @@ async function value<T = Record<string, unknown>>(channel: string, payload: unkn
 }
 
 beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'nice-channels-'));
   aedes = await Aedes.createBroker();
   server = createServer(aedes.handle);
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -47,7 +52,7 @@ beforeAll(async () => {
     shell: 'web',
     version: 'test',
     dataDir: root,
-    databaseFile: ':memory:',
+    databaseFile: join(dataDir, 'console.sqlite'),
     migrationsDir: resolve(root, 'resources', 'migrations'),
     cipher: new FakeSecretCipher(),
     connectWaitMs: 1500,
@@ -61,7 +66,25 @@ afterAll(async () => {
   services.dispose();
   await new Promise<void>((done) => aedes.close(() => done()));
   await new Promise<void>((done) => server.close(() => done()));
+  rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** The command audit as stored, read through a connection of its own. */
+function auditRows(): Array<{
+  target: string;
+  command_type: string;
+  status_code: number | null;
+  outcome: string;
+}> {
+  const db = new Database(join(dataDir, 'console.sqlite'), { readonly: true });
+  try {
+    return db
+      .prepare('SELECT target, command_type, status_code, outcome FROM command_audit ORDER BY id')
+      .all() as never;
+  } finally {
+    db.close();
+  }
+}
 
 describe('connection profile channels', () => {
   let profileId: string;
@@ -168,6 +191,12 @@ describe('connection profile channels', () => {
       const { endPointId } = await services.identity.identity();
       expect(reply.response.topic).toBe(`1/${endPointId}/management/GetDeviceStatus`);
       expect(responder.received.at(-1)?.request.CommandType).toBe(`1/${deviceId}/management/GetDeviceStatus`);
+      expect(auditRows().at(-1)).toEqual({
+        target: deviceId,
+        command_type: `1/${deviceId}/management/GetDeviceStatus`,
+        status_code: 200,
+        outcome: 'ok',
+      });
     });
 
     it('encrypts the body to the recipient and opens the encrypted reply', async () => {
@@ -215,6 +244,11 @@ describe('connection profile channels', () => {
         resends: 1,
       });
       expect(result).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
+      expect(auditRows().at(-1)).toMatchObject({
+        target: silentDeviceId,
+        status_code: null,
+        outcome: 'TIMEOUT',
+      });
     });
 
     it('refuses a plain body where the connection does not allow one, and an unknown profile', async () => {
