@@ -44,44 +44,40 @@ export function profileFormModel(profile?: ConnectionProfile): ProfileFormModel 
 
 const optional = (value: string): string | undefined => (value.trim() === '' ? undefined : value.trim());
 
-function tlsOf(model: ProfileFormModel): ConnectionProfileInput['tls'] {
+/** The settings both create and update send, without credentials. */
+function settingsOf(model: ProfileFormModel) {
   return {
-    caFile: optional(model.caFile),
-    certFile: optional(model.certFile),
-    keyFile: optional(model.keyFile),
-    rejectUnauthorized: model.rejectUnauthorized,
+    name: model.name,
+    url: model.url.trim(),
+    protocolVersion: model.protocolVersion,
+    clientId: model.clientId.trim(),
+    keepalive: model.keepalive,
+    cleanSession: model.cleanSession,
+    tls: {
+      caFile: optional(model.caFile),
+      certFile: optional(model.certFile),
+      keyFile: optional(model.keyFile),
+      rejectUnauthorized: model.rejectUnauthorized,
+    },
+    allowPlainBodies: model.allowPlainBodies,
   };
 }
 
 /** What `connections:createProfile` gets: empty optional fields are left out. */
 export function toProfileInput(model: ProfileFormModel): ConnectionProfileInput {
   return {
-    name: model.name,
-    url: model.url.trim(),
-    protocolVersion: model.protocolVersion,
-    clientId: model.clientId.trim(),
-    keepalive: model.keepalive,
-    cleanSession: model.cleanSession,
+    ...settingsOf(model),
     username: optional(model.username),
     password: model.password === '' ? undefined : model.password,
-    tls: tlsOf(model),
-    allowPlainBodies: model.allowPlainBodies,
   };
 }
 
-/** What `connections:updateProfile` gets: the password only when typed or cleared. */
+/** What `connections:updateProfile` gets: an empty username removes it; the password only when typed or cleared. */
 export function toProfilePatch(model: ProfileFormModel): ConnectionProfilePatch {
   return {
-    name: model.name,
-    url: model.url.trim(),
-    protocolVersion: model.protocolVersion,
-    clientId: model.clientId.trim(),
-    keepalive: model.keepalive,
-    cleanSession: model.cleanSession,
+    ...settingsOf(model),
     username: optional(model.username) ?? null,
     ...(model.clearPassword ? { password: null } : model.password !== '' ? { password: model.password } : {}),
-    tls: tlsOf(model),
-    allowPlainBodies: model.allowPlainBodies,
   };
 }
 
