@@ -35,7 +35,12 @@ export default defineConfig({
         input: {
           main: resolve(__dirname, 'src-main/app/main.ts'),
           serve: resolve(__dirname, 'src-main/web/serve.ts'),
+          // Started as a worker thread by the export service, which finds it beside its own code.
+          exportWorker: resolve(__dirname, 'src-main/services/export/exportWorker.ts'),
         },
+        // Shared chunks sit beside the entries, so `new URL('./exportWorker.js', import.meta.url)`
+        // from bundled service code finds the worker entry.
+        output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },
     },
   },

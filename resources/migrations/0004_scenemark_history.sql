@@ -35,7 +35,11 @@ CREATE TABLE scenemarks (
   source              TEXT NOT NULL,
   received_ms         INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX scenemarks_by_time ON scenemarks (time_ms, id);
+-- Time order plus every filter column, so timelines and filtered pages are answered from the
+-- index without reading the wide rows (which hold the original bytes).
+CREATE INDEX scenemarks_by_time ON scenemarks (
+  time_ms, id, status, event_type, highest_probability, device_id, node_id, item_types
+);
 CREATE INDEX scenemarks_by_device ON scenemarks (device_id, node_id, time_ms, id);
 CREATE INDEX scenemarks_by_event ON scenemarks (event_type, time_ms, id);
 

@@ -4,6 +4,7 @@ import { DisposableStore } from '../core/util/disposable';
 import { createConsoleServices, type ConsoleServices } from '../services/consoleServices';
 import { registerIpcTransport } from './ipcTransport';
 import { SafeStorageCipher } from './safeStorageCipher';
+import { SaveDialogDestinationProvider } from './saveDialogDestinationProvider';
 import { resolveRendererLocation, type RendererLocation } from './rendererLocation';
 import { hardenApp } from './security';
 import { WindowStateKeeper } from './windowState';
@@ -42,7 +43,7 @@ function createMainWindow(location: RendererLocation, keeper: WindowStateKeeper)
   return window;
 }
 
-function startServices(): ConsoleServices {
+function startServices(window: () => BrowserWindow | undefined): ConsoleServices {
   const resources = app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources');
   return createConsoleServices({
     shell: 'electron',
@@ -50,6 +51,7 @@ function startServices(): ConsoleServices {
     dataDir: app.getPath('userData'),
     migrationsDir: join(resources, 'migrations'),
     cipher: new SafeStorageCipher(),
+    exportDestinations: new SaveDialogDestinationProvider(window),
     logSink: (entry, detail) => {
       if (entry.level === 'warn' || entry.level === 'error') {
         console.error(`[${entry.level}] ${entry.source}: ${entry.message}${detail ? `\n${detail}` : ''}`);
@@ -73,7 +75,7 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(() => {
     let services: ConsoleServices;
     try {
-      services = startServices();
+      services = startServices(() => mainWindow);
     } catch (error) {
       dialog.showErrorBox(
         'NICE Console cannot start',

@@ -13,6 +13,11 @@ import { CommandConsoleService } from './commands/commandConsoleService';
 import { ConnectionsService } from './connections/connectionsService';
 import { ConsoleIdentityService } from './identity/consoleIdentityService';
 import { MqttHub } from './mqtt/mqttHub';
+import { SceneMarkQueryService } from './scenemarks/sceneMarkQueryService';
+import { IngestPipeline } from './scenemarks/ingestPipeline';
+import { SceneMarkRepository } from './scenemarks/sceneMarkRepository';
+import type { DestinationProvider } from './export/destinationProvider';
+import { ExportService, noExportDestinations } from './export/exportService';
 import type { SecretCipher } from './secrets/secretCipher';
 import { ConnectionProfileRepository } from './store/connectionProfileRepository';
 
@@ -30,6 +35,8 @@ export interface ConsoleServicesOptions {
   logSink?: LogSink;
   /** How long connect and test wait for a broker before answering (default 10 s). */
   connectWaitMs?: number;
+  /** Where exports go: a save dialog (Electron) or one-time downloads (web shell). */
+  exportDestinations?: DestinationProvider;
 }
 
 /** The services main runs, whichever shell hosts them. */
@@ -41,6 +48,9 @@ export interface ConsoleServices extends Disposable {
   readonly settings: SettingsService;
   readonly identity: ConsoleIdentityService;
   readonly hub: MqttHub;
+  readonly exports: ExportService;
+  /** Where MQTT and WebAPI sources hand in received SceneMarks. */
+  readonly ingest: IngestPipeline;
 }
 
 /** File name of the console database inside the data folder. */
@@ -83,6 +93,26 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     new CommandAuditRepository(database.db),
     log,
   );
+  const sceneMarkQuery = new SceneMarkQueryService(database.db);
+  // Disposed before the database closes: the last batch is committed on the way out.
+  const ingest = disposables.add(
+    new IngestPipeline({
+      repository: new SceneMarkRepository(database.db),
+      logger: log,
+      publisher: {
+        ingested: (summary) => events.publish('scenemarks:ingested', summary),
+        countersChanged: (counters) => events.publish('scenemarks:countersChanged', counters),
+      },
+    }),
+  );
+  const exports = disposables.add(
+    new ExportService({
+      databaseFile,
+      destinations: options.exportDestinations ?? noExportDestinations,
+      publish: (progress) => events.publish('export:progressed', progress),
+      logger: log,
+    }),
+  );
 
   const info: AppInfo = {
     name: 'NICE Console',
@@ -109,6 +139,13 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     'connections:connectProfile': ({ id }) => connections.connect(id),
     'connections:disconnectProfile': ({ id }) => connections.disconnect(id),
     'commands:sendCommand': (request) => commands.send(request),
+    'scenemarks:querySceneMarks': (request) => sceneMarkQuery.querySceneMarks(request),
+    'scenemarks:getTimeline': (request) => sceneMarkQuery.getTimeline(request),
+    'scenemarks:getSceneMark': ({ sceneMarkId }) => sceneMarkQuery.getSceneMark(sceneMarkId),
+    'scenemarks:listFacets': () => sceneMarkQuery.listFacets(),
+    'export:startExport': (request) => exports.start(request),
+    'export:cancelExport': ({ exportId }) => exports.cancel(exportId),
+    'scenemarks:getIngestCounters': () => ingest.counters(),
   };
   const dispatcher = new ContractDispatcher(handlers, log);
   log.log(
@@ -125,6 +162,8 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     settings,
     identity,
     hub,
+    exports,
+    ingest,
     dispose: () => disposables.dispose(),
   };
 }

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createConsoleServices, type ConsoleServices } from '../services/consoleServices';
 import { FileKeyCipher } from '../services/secrets/fileKeyCipher';
 import { createAccessToken } from './accessToken';
+import { WebExportDownloads } from './exportDownloads';
 import { parseWebShellArgs, webShellUsage, type WebShellCliOptions } from './webShellOptions';
 import { startWebShellServer, type WebShellServer } from './webShellServer';
 
@@ -39,14 +40,21 @@ async function main(): Promise<void> {
   }
 
   let services: ConsoleServices;
+  let exportDownloads: WebExportDownloads;
   try {
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    exportDownloads = new WebExportDownloads(options.dataDir, {
+      log: (level, source, message) => {
+        if (level === 'warn' || level === 'error') process.stderr.write(`[${level}] ${source}: ${message}\n`);
+      },
+    });
     services = createConsoleServices({
       shell: 'web',
       version: readVersion(),
       dataDir: options.dataDir,
       migrationsDir: join(root, 'resources', 'migrations'),
       cipher: FileKeyCipher.inDataDir(options.dataDir),
+      exportDestinations: exportDownloads,
       logSink: (entry, detail) => {
         if (entry.level === 'warn' || entry.level === 'error') {
           process.stderr.write(
@@ -73,6 +81,7 @@ async function main(): Promise<void> {
       dispatcher: services.dispatcher,
       events: services.events,
       logger: services.log,
+      exportDownloads,
     });
   } catch (error) {
     services.dispose();
@@ -94,6 +103,7 @@ async function main(): Promise<void> {
     stopping = true;
     void server.close().finally(() => {
       services.dispose();
+      exportDownloads.dispose();
       process.exit(0);
     });
   };

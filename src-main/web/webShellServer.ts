@@ -10,6 +10,7 @@ import type { EventBatcher } from '../services/contract/eventBatcher';
 import { tokenMatches } from './accessToken';
 import { serveBridgeSocket } from './bridgeSocket';
 import { contentSecurityPolicy } from './contentSecurityPolicy';
+import type { WebExportDownloads } from './exportDownloads';
 
 /** Name of the cookie that carries the access token after the first visit. */
 export const sessionCookieName = 'nice_console_token';
@@ -28,6 +29,8 @@ export interface WebShellServerOptions {
   dispatcher: ContractDispatcher;
   events: EventBatcher;
   logger: Logger;
+  /** Serves finished exports once at `/exports/…` (see exportDownloads.ts). */
+  exportDownloads?: WebExportDownloads;
 }
 
 /** A running web shell. */
@@ -106,6 +109,7 @@ export async function startWebShellServer(options: WebShellServerOptions): Promi
   });
 
   await app.register(fastifyStatic, { root: options.rendererDir, index: 'index.html' });
+  options.exportDownloads?.register(app);
 
   app.get(bridgeSocketPath, { websocket: true }, (socket, request) => {
     const caller = `web:${randomUUID().slice(0, 8)}`;

@@ -3,11 +3,13 @@ import { consoleSections } from './features/sections';
 import PendingSectionPage from './features/pending/PendingSectionPage.vue';
 import ConnectionsPage from './features/connections/ConnectionsPage.vue';
 import DevicesPage from './features/devices/DevicesPage.vue';
+import SceneMarksPage from './features/sceneMarks/SceneMarksPage.vue';
 import SettingsPage from './features/settings/SettingsPage.vue';
 
 const views: Record<string, RouteRecordRaw['component']> = {
   connections: ConnectionsPage,
   devices: DevicesPage,
+  sceneMarks: SceneMarksPage,
   settings: SettingsPage,
 };
 

@@ -16,10 +16,24 @@ export const invokeChannels = [
   'connections:connectProfile',
   'connections:disconnectProfile',
   'commands:sendCommand',
+  'scenemarks:querySceneMarks',
+  'scenemarks:getTimeline',
+  'scenemarks:getSceneMark',
+  'scenemarks:listFacets',
+  'export:startExport',
+  'export:cancelExport',
+  'scenemarks:getIngestCounters',
 ] as const;
 
 /** Channels on which main pushes batches of events to the renderer. */
-export const eventChannels = ['settings:changed', 'diagnostics:logged', 'connections:statusChanged'] as const;
+export const eventChannels = [
+  'settings:changed',
+  'diagnostics:logged',
+  'connections:statusChanged',
+  'export:progressed',
+  'scenemarks:ingested',
+  'scenemarks:countersChanged',
+] as const;
 
 /** A channel the renderer may invoke. */
 export type InvokeChannel = (typeof invokeChannels)[number];

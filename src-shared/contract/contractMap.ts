@@ -4,6 +4,16 @@ import { AppInfo, GetInfoRequest } from './appContract';
 import { ListEntriesRequest, ListEntriesResponse, LogEntry } from './diagnosticsContract';
 import { SendCommandRequest, SendCommandResponse } from './commandsContract';
 import {
+  GetSceneMarkRequest,
+  GetSceneMarkResponse,
+  GetTimelineRequest,
+  GetTimelineResponse,
+  ListFacetsRequest,
+  ListFacetsResponse,
+  QuerySceneMarksRequest,
+  QuerySceneMarksResponse,
+} from './sceneMarksContract';
+import {
   ConnectionProfile,
   ConnectionProfileInput,
   DeleteProfileResponse,
@@ -15,6 +25,14 @@ import {
   UpdateProfileRequest,
 } from './connectionsContract';
 import { GetSettingsRequest, Settings, UpdateSettingsRequest } from './settingsContract';
+import {
+  CancelExportRequest,
+  CancelExportResponse,
+  ExportProgress,
+  StartExportRequest,
+  StartExportResponse,
+} from './exportContract';
+import { GetIngestCountersRequest, IngestCounters, IngestedSceneMark } from './ingestContract';
 
 /** Request and response schema of one invoke channel. */
 export interface InvokeSchemas {
@@ -39,6 +57,13 @@ export const invokeSchemas = {
   'connections:connectProfile': { request: ProfileIdRequest, response: ProfileStatus },
   'connections:disconnectProfile': { request: ProfileIdRequest, response: ProfileStatus },
   'commands:sendCommand': { request: SendCommandRequest, response: SendCommandResponse },
+  'scenemarks:querySceneMarks': { request: QuerySceneMarksRequest, response: QuerySceneMarksResponse },
+  'scenemarks:getTimeline': { request: GetTimelineRequest, response: GetTimelineResponse },
+  'scenemarks:getSceneMark': { request: GetSceneMarkRequest, response: GetSceneMarkResponse },
+  'scenemarks:listFacets': { request: ListFacetsRequest, response: ListFacetsResponse },
+  'export:startExport': { request: StartExportRequest, response: StartExportResponse },
+  'export:cancelExport': { request: CancelExportRequest, response: CancelExportResponse },
+  'scenemarks:getIngestCounters': { request: GetIngestCountersRequest, response: IngestCounters },
 } as const satisfies Record<InvokeChannel, InvokeSchemas>;
 
 /** The schema of one item of each event channel's batches. */
@@ -46,6 +71,9 @@ export const eventSchemas = {
   'settings:changed': Settings,
   'diagnostics:logged': LogEntry,
   'connections:statusChanged': ProfileStatus,
+  'export:progressed': ExportProgress,
+  'scenemarks:ingested': IngestedSceneMark,
+  'scenemarks:countersChanged': IngestCounters,
 } as const satisfies Record<EventChannel, z.ZodType>;
 
 /** What the caller passes to an invoke channel (before defaults are applied). */

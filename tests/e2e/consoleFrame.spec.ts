@@ -2,14 +2,15 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { expect, screenshotDir, test } from './webShellFixture';
 
+// `notice`: the page (or part of it) still says plainly that it is not built.
 const sections = [
-  { name: 'liveWall', title: 'Live wall', built: false },
-  { name: 'devices', title: 'Devices', built: false },
-  { name: 'sceneMarks', title: 'SceneMarks', built: false },
-  { name: 'sessions', title: 'Sessions', built: false },
-  { name: 'webcast', title: 'Webcast', built: false },
-  { name: 'connections', title: 'Connections', built: true },
-  { name: 'settings', title: 'Settings', built: true },
+  { name: 'liveWall', title: 'Live wall', notice: true },
+  { name: 'devices', title: 'Devices', notice: true },
+  { name: 'sceneMarks', title: 'SceneMarks', notice: false },
+  { name: 'sessions', title: 'Sessions', notice: true },
+  { name: 'webcast', title: 'Webcast', notice: true },
+  { name: 'connections', title: 'Connections', notice: false },
+  { name: 'settings', title: 'Settings', notice: false },
 ];
 
 test('opens the console and visits every section', async ({ page, webShell, pageProblems }) => {
@@ -23,7 +24,7 @@ test('opens the console and visits every section', async ({ page, webShell, page
   for (const section of sections) {
     await page.getByTestId(`nav-${section.name}`).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(section.title);
-    await expect(page.getByTestId('not-built')).toHaveCount(section.built ? 0 : 1);
+    await expect(page.getByTestId('not-built')).toHaveCount(section.notice ? 1 : 0);
     await page.screenshot({ path: join(screenshotDir, `frame-${section.name}.png`), animations: 'disabled' });
   }
 

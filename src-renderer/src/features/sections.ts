@@ -51,14 +51,6 @@ export const consoleSections: readonly ConsoleSection[] = [
     title: 'SceneMarks',
     icon: Tickets,
     summary: 'Search what the cameras reported, inspect detections and export evidence.',
-    pending: {
-      needs: 'the SceneMark store and ingest pipeline',
-      planned: [
-        'search SceneMarks by time, device, item type, event and probability',
-        'open one SceneMark with its thumbnails and detected objects',
-        'export NDJSON, CSV, JSON or a verifiable evidence package',
-      ],
-    },
   },
   {
     name: 'sessions',

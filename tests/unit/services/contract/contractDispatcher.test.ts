@@ -48,6 +48,13 @@ function makeDispatcher(overrides: Partial<ContractHandlers> = {}) {
       'connections:connectProfile',
       'connections:disconnectProfile',
       'commands:sendCommand',
+      'scenemarks:querySceneMarks',
+      'scenemarks:getTimeline',
+      'scenemarks:getSceneMark',
+      'scenemarks:listFacets',
+      'export:startExport',
+      'export:cancelExport',
+      'scenemarks:getIngestCounters',
     ]),
     ...overrides,
   };

@@ -1,0 +1,184 @@
+import type Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseSceneMark } from '../../../../src-main/core/nice/sceneMark';
+import {
+  SceneMarkRepository,
+  sceneMarkRevision,
+  type StoreItem,
+} from '../../../../src-main/services/scenemarks/sceneMarkRepository';
+import { generateSceneMark } from '../../../../bench/support/sceneMarkGenerator';
+import { at, editedSceneMark, firstAnalysis, openIngestDatabase, parsedSceneMark } from './ingestFixture';
+
+let db: Database.Database;
+let repository: SceneMarkRepository;
+
+beforeEach(() => {
+  db = openIngestDatabase();
+  repository = new SceneMarkRepository(db);
+});
+afterEach(() => db.close());
+
+function item(bytes: Uint8Array, source = 'test', receivedMs = 1000): StoreItem {
+  return { kind: 'sceneMark', parsed: parseSceneMark(bytes), source, receivedMs };
+}
+
+function count(table: string): number {
+  return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+}
+
+describe('SceneMarkRepository', () => {
+  it('stores the original bytes verbatim beside the normalised columns', () => {
+    const bytes = generateSceneMark(7);
+    const parsed = parseSceneMark(bytes);
+    expect(repository.writeBatch([item(bytes, 'mqtt:lab', 1234)])).toEqual(['stored']);
+
+    const row = db.prepare('SELECT * FROM scenemarks').get() as Record<string, unknown>;
+    expect(Buffer.from(row['original'] as Buffer).equals(Buffer.from(bytes))).toBe(true);
+    const { normalised } = parsed;
+    expect(row).toMatchObject({
+      scenemark_id: normalised.sceneMarkId,
+      time_ms: normalised.time,
+      device_id: normalised.deviceId,
+      node_id: normalised.nodeId,
+      port_id: normalised.portId,
+      event_type: normalised.eventType,
+      status: normalised.status,
+      item_types: ` ${normalised.itemTypes.join(' ')} `,
+      highest_probability: normalised.highestProbability,
+      schema_version: '1.0',
+      revision: 1,
+      source: 'mqtt:lab',
+      received_ms: 1234,
+    });
+    const objects = db.prepare('SELECT * FROM detected_objects ORDER BY ordinal').all() as Record<
+      string,
+      unknown
+    >[];
+    expect(objects.map((object) => object['item_type'])).toEqual(normalised.objects.map((o) => o.itemType));
+    expect(objects[0]).toMatchObject({
+      probability: normalised.objects[0]?.probability,
+      box_x: normalised.objects[0]?.box?.XCoordinate,
+      box_height: normalised.objects[0]?.box?.Height,
+    });
+  });
+
+  it('records devices and nodes with the first and last time seen', () => {
+    // Indices 0, 50 and 100 come from device 0 (50 devices by default); 0 and 200 share node 0001.
+    repository.writeBatch([0, 200].map((index) => item(generateSceneMark(index))));
+    repository.writeBatch([50].map((index) => item(generateSceneMark(index))));
+    const times = [0, 50, 200].map((index) => parseSceneMark(generateSceneMark(index)).normalised.time);
+    const device = parseSceneMark(generateSceneMark(0)).normalised.deviceId;
+    expect(db.prepare('SELECT * FROM devices').all()).toEqual([
+      { device_id: device, name: null, first_seen_ms: Math.min(...times), last_seen_ms: Math.max(...times) },
+    ]);
+    expect(
+      db.prepare('SELECT node_id, first_seen_ms, last_seen_ms FROM nodes ORDER BY node_id').all(),
+    ).toEqual([
+      {
+        node_id: '0001',
+        first_seen_ms: Math.min(at(times, 0), at(times, 2)),
+        last_seen_ms: Math.max(at(times, 0), at(times, 2)),
+      },
+      { node_id: '0002', first_seen_ms: times[1], last_seen_ms: times[1] },
+    ]);
+  });
+
+  it('counts the same SceneMarkID and revision again as a duplicate and changes nothing', () => {
+    const bytes = generateSceneMark(3);
+    repository.writeBatch([item(bytes, 'first', 1)]);
+    expect(repository.writeBatch([item(bytes, 'second', 2), item(bytes, 'third', 3)])).toEqual([
+      'duplicate',
+      'duplicate',
+    ]);
+    expect(count('scenemarks')).toBe(1);
+    expect(db.prepare('SELECT source, received_ms FROM scenemarks').get()).toEqual({
+      source: 'first',
+      received_ms: 1,
+    });
+  });
+
+  it('replaces the row and its objects with a later VersionControl revision, ignores an older one', () => {
+    const first = generateSceneMark(4, { revision: 1 });
+    const later = editedSceneMark(
+      4,
+      (sceneMark) => {
+        const analysis = firstAnalysis(sceneMark);
+        analysis['DetectedObjects'] = [{ NICEItemType: 'Weapon', Probability: 0.99 }];
+      },
+      { revision: 2 },
+    );
+    expect(repository.writeBatch([item(first)])).toEqual(['stored']);
+    const rowId = (db.prepare('SELECT id FROM scenemarks').get() as { id: number }).id;
+    expect(repository.writeBatch([item(later)])).toEqual(['updated']);
+    expect(repository.writeBatch([item(first)])).toEqual(['duplicate']);
+
+    const row = db.prepare('SELECT id, revision, item_types, original FROM scenemarks').get() as Record<
+      string,
+      unknown
+    >;
+    expect(row).toMatchObject({ id: rowId, revision: 2, item_types: ' Weapon ' });
+    expect(Buffer.from(row['original'] as Buffer).equals(Buffer.from(later))).toBe(true);
+    expect(db.prepare('SELECT item_type, probability FROM detected_objects').all()).toEqual([
+      { item_type: 'Weapon', probability: 0.99 },
+    ]);
+  });
+
+  it('derives the revision from VersionControl', () => {
+    expect(sceneMarkRevision(parsedSceneMark(1).sceneMark)).toBe(1);
+    expect(sceneMarkRevision(parsedSceneMark(1, { revision: 3 }).sceneMark)).toBe(3);
+  });
+
+  it('stores rejects verbatim with reason and field', () => {
+    const original = new TextEncoder().encode('{"Version": "2.0"');
+    expect(
+      repository.writeBatch([
+        { kind: 'reject', original, source: 'webapi', receivedMs: 5, reason: 'not JSON', field: 'Version' },
+      ]),
+    ).toEqual(['rejected']);
+    const row = db.prepare('SELECT * FROM rejects').get() as Record<string, unknown>;
+    expect(row).toMatchObject({ source: 'webapi', received_ms: 5, reason: 'not JSON', field: 'Version' });
+    expect(Buffer.from(row['original'] as Buffer).equals(Buffer.from(original))).toBe(true);
+  });
+
+  it('keeps SceneData metadata, and small embedded content inline with its SHA-256', () => {
+    const content = Buffer.from('tiny jpeg bytes');
+    const bytes = editedSceneMark(9, (sceneMark) => {
+      const list = sceneMark['SceneDataList'] as Record<string, unknown>[];
+      at(list, 0)['EmbeddedSceneData'] = content.toString('base64');
+    });
+    repository.writeBatch([item(bytes)]);
+    const rows = db.prepare('SELECT * FROM scene_data ORDER BY scene_data_id').all() as Record<
+      string,
+      unknown
+    >[];
+    const parsed = parseSceneMark(bytes);
+    expect(rows.map((row) => row['scene_data_id'])).toEqual([...parsed.normalised.sceneDataIds].sort());
+    const thumbnail = at(
+      rows.filter((row) => row['scene_data_id'] === parsed.normalised.sceneDataIds[0]),
+      0,
+    );
+    expect(thumbnail).toMatchObject({
+      scenemark_id: parsed.normalised.sceneMarkId,
+      media_format: 'JPEG',
+      byte_size: content.byteLength,
+      encoding: 'base64',
+      sha256: createHash('sha256').update(content).digest('hex'),
+    });
+    expect(Buffer.from(thumbnail['content'] as Buffer).equals(content)).toBe(true);
+    const video = rows.find((row) => row['scene_data_id'] !== thumbnail['scene_data_id']);
+    if (video)
+      expect(video).toMatchObject({ content: null, byte_size: 0, sha256: '', media_format: 'H.264' });
+  });
+
+  it('rolls the whole batch back when a statement fails', () => {
+    db.exec(
+      "CREATE TRIGGER refuse BEFORE INSERT ON detected_objects WHEN NEW.item_type = 'Weapon' BEGIN SELECT RAISE(ABORT, 'no'); END",
+    );
+    const weapon = editedSceneMark(1, (sceneMark) => {
+      firstAnalysis(sceneMark)['DetectedObjects'] = [{ NICEItemType: 'Weapon' }];
+    });
+    expect(() => repository.writeBatch([item(generateSceneMark(0)), item(weapon)])).toThrow();
+    expect(count('scenemarks')).toBe(0);
+  });
+});
