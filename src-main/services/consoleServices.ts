@@ -16,6 +16,8 @@ import { MqttHub } from './mqtt/mqttHub';
 import { SceneMarkQueryService } from './scenemarks/sceneMarkQueryService';
 import { IngestPipeline } from './scenemarks/ingestPipeline';
 import { SceneMarkRepository } from './scenemarks/sceneMarkRepository';
+import { RetentionRepository } from './scenemarks/retentionRepository';
+import { RetentionService } from './scenemarks/retentionService';
 import type { DestinationProvider } from './export/destinationProvider';
 import { ExportService, noExportDestinations } from './export/exportService';
 import type { SecretCipher } from './secrets/secretCipher';
@@ -105,6 +107,15 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
       },
     }),
   );
+  // Disposed before the database closes; a pruning pass stops at its next batch boundary.
+  const retention = disposables.add(
+    new RetentionService({
+      repository: new RetentionRepository(database.db),
+      logger: log,
+      publish: (pruned) => events.publish('retention:pruned', pruned),
+    }),
+  );
+  retention.start();
   const exports = disposables.add(
     new ExportService({
       databaseFile,
@@ -146,6 +157,9 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     'export:startExport': (request) => exports.start(request),
     'export:cancelExport': ({ exportId }) => exports.cancel(exportId),
     'scenemarks:getIngestCounters': () => ingest.counters(),
+    'retention:getUsage': () => retention.getUsage(),
+    'retention:setBudgets': (patch) => retention.setBudgets(patch),
+    'retention:vacuum': () => retention.vacuum(),
   };
   const dispatcher = new ContractDispatcher(handlers, log);
   log.log(

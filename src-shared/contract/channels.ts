@@ -23,6 +23,9 @@ export const invokeChannels = [
   'export:startExport',
   'export:cancelExport',
   'scenemarks:getIngestCounters',
+  'retention:getUsage',
+  'retention:setBudgets',
+  'retention:vacuum',
 ] as const;
 
 /** Channels on which main pushes batches of events to the renderer. */
@@ -33,6 +36,7 @@ export const eventChannels = [
   'export:progressed',
   'scenemarks:ingested',
   'scenemarks:countersChanged',
+  'retention:pruned',
 ] as const;
 
 /** A channel the renderer may invoke. */

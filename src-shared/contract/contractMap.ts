@@ -33,6 +33,15 @@ import {
   StartExportResponse,
 } from './exportContract';
 import { GetIngestCountersRequest, IngestCounters, IngestedSceneMark } from './ingestContract';
+import {
+  GetUsageRequest,
+  RetentionBudgets,
+  RetentionPruned,
+  RetentionUsage,
+  SetBudgetsRequest,
+  VacuumRequest,
+  VacuumResponse,
+} from './retentionContract';
 
 /** Request and response schema of one invoke channel. */
 export interface InvokeSchemas {
@@ -64,6 +73,9 @@ export const invokeSchemas = {
   'export:startExport': { request: StartExportRequest, response: StartExportResponse },
   'export:cancelExport': { request: CancelExportRequest, response: CancelExportResponse },
   'scenemarks:getIngestCounters': { request: GetIngestCountersRequest, response: IngestCounters },
+  'retention:getUsage': { request: GetUsageRequest, response: RetentionUsage },
+  'retention:setBudgets': { request: SetBudgetsRequest, response: RetentionBudgets },
+  'retention:vacuum': { request: VacuumRequest, response: VacuumResponse },
 } as const satisfies Record<InvokeChannel, InvokeSchemas>;
 
 /** The schema of one item of each event channel's batches. */
@@ -74,6 +86,7 @@ export const eventSchemas = {
   'export:progressed': ExportProgress,
   'scenemarks:ingested': IngestedSceneMark,
   'scenemarks:countersChanged': IngestCounters,
+  'retention:pruned': RetentionPruned,
 } as const satisfies Record<EventChannel, z.ZodType>;
 
 /** What the caller passes to an invoke channel (before defaults are applied). */

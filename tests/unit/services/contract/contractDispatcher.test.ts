@@ -55,6 +55,9 @@ function makeDispatcher(overrides: Partial<ContractHandlers> = {}) {
       'export:startExport',
       'export:cancelExport',
       'scenemarks:getIngestCounters',
+      'retention:getUsage',
+      'retention:setBudgets',
+      'retention:vacuum',
     ]),
     ...overrides,
   };

@@ -1,0 +1,263 @@
+import { performance } from 'node:perf_hooks';
+import {
+  RetentionBudgets,
+  type PruneReason,
+  type RetentionPruned,
+  type RetentionUsage,
+  type SetBudgetsRequest,
+  type VacuumResponse,
+} from '../../../src-shared/contract/retentionContract';
+import { describeSchemaError } from '../../../src-shared/contract/result';
+import type { Disposable } from '../../core/util/disposable';
+import type { Logger } from '../../core/util/logger';
+import { ContractFailure } from '../contract/contractFailure';
+import type { PruneBatch, RetentionRepository } from './retentionRepository';
+
+const dayMs = 24 * 60 * 60 * 1000;
+const mebibyte = 1024 * 1024;
+
+/** Ports and tuning of the retention service. */
+export interface RetentionServiceOptions {
+  repository: RetentionRepository;
+  logger: Logger;
+  /** Where `retention:pruned` goes (EventBatcher.publish in consoleServices). */
+  publish?: (pruned: RetentionPruned) => void;
+  /** Rows per pruning transaction at most (default 500, like an ingest batch). */
+  batchSize?: number;
+  /** Time between pruning runs (default 60 s); 0 disables the timer (tests). */
+  intervalMs?: number;
+  /** Wait before the first run after start (default 5 s), so start-up is not slowed. */
+  initialDelayMs?: number;
+  /** Gives the event loop back between two batches (default: one setImmediate turn). */
+  yieldBetweenBatches?: () => Promise<void>;
+  now?: () => number;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Retention of the SceneMark history (issue #5 item 5): persisted budgets by age and by size,
+ * a gauge of what is used, pruning in the background and VACUUM on demand.
+ *
+ * Pruning runs on an unref'd timer and after every budget change, never while both budgets are
+ * 0. It deletes the oldest rows in transactions of at most `batchSize` rows and yields to the
+ * event loop between them, so ingest commits and IPC interleave with it and one batch holds
+ * main only briefly. The size budget is measured from page counts (pages in use, not the free
+ * list): freed pages are reused by new rows, and only VACUUM gives them back to the system.
+ */
+export class RetentionService implements Disposable {
+  private readonly repository: RetentionRepository;
+  private readonly logger: Logger;
+  private readonly publish: ((pruned: RetentionPruned) => void) | undefined;
+  private readonly batchSize: number;
+  private readonly intervalMs: number;
+  private readonly initialDelayMs: number;
+  private readonly yieldBetweenBatches: () => Promise<void>;
+  private readonly now: () => number;
+  private budgets: RetentionBudgets;
+  private running: Promise<RetentionPruned | null> | undefined;
+  private rerunRequested = false;
+  private stopRequested = false;
+  private vacuuming = false;
+  private disposed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private firstRun: NodeJS.Timeout | undefined;
+
+  constructor(options: RetentionServiceOptions) {
+    this.repository = options.repository;
+    this.logger = options.logger;
+    this.publish = options.publish;
+    this.batchSize = options.batchSize ?? 500;
+    this.intervalMs = options.intervalMs ?? 60_000;
+    this.initialDelayMs = options.initialDelayMs ?? 5_000;
+    this.yieldBetweenBatches = options.yieldBetweenBatches ?? yieldToEventLoop;
+    this.now = options.now ?? Date.now;
+    this.budgets = this.repository.readBudgets();
+  }
+
+  /** Starts the pruning timer (a no-op when the interval is 0). Timers never keep the process alive. */
+  start(): void {
+    if (this.disposed || this.intervalMs <= 0 || this.timer) return;
+    this.timer = setInterval(() => void this.prune(), this.intervalMs);
+    this.timer.unref();
+    this.firstRun = setTimeout(() => void this.prune(), this.initialDelayMs);
+    this.firstRun.unref();
+  }
+
+  /** The budgets in force. */
+  getBudgets(): RetentionBudgets {
+    return { ...this.budgets };
+  }
+
+  /** The gauge: file size, free pages, counts and time range, beside the budgets. */
+  getUsage(): RetentionUsage {
+    const size = this.repository.size();
+    return {
+      databaseBytes: size.databaseBytes,
+      walBytes: size.walBytes,
+      freeBytes: size.freeBytes,
+      ...this.repository.stats(),
+      budgets: this.getBudgets(),
+    };
+  }
+
+  /**
+   * Validates and persists a change of budgets, then starts a pruning run in the background.
+   * A bad value is refused as INVALID_REQUEST naming the field (`maxAgeDays: …`).
+   */
+  setBudgets(patch: SetBudgetsRequest): RetentionBudgets {
+    const parsed = RetentionBudgets.safeParse({ ...this.budgets, ...patch });
+    if (!parsed.success)
+      throw new ContractFailure('INVALID_REQUEST', describeSchemaError(parsed.error, 'budgets'));
+    this.repository.writeBudgets(parsed.data, this.now());
+    this.budgets = parsed.data;
+    this.logger.log(
+      'info',
+      'retention',
+      `budgets set: ${describeBudget(parsed.data.maxAgeDays, 'days')}, ${describeBudget(parsed.data.maxSizeMiB, 'MiB')}`,
+    );
+    void this.prune();
+    return this.getBudgets();
+  }
+
+  /**
+   * Runs one pruning pass now, or joins the one under way (which then runs again with the
+   * latest budgets). Resolves with what was removed, or null when nothing was (no budget, a
+   * VACUUM running, or a failure, which is logged). Never rejects.
+   */
+  prune(): Promise<RetentionPruned | null> {
+    if (this.disposed || this.vacuuming) return Promise.resolve(null);
+    if (this.running) {
+      this.rerunRequested = true;
+      return this.running;
+    }
+    const run = this.pruneUntilSettled().finally(() => {
+      this.running = undefined;
+    });
+    this.running = run;
+    return run;
+  }
+
+  /**
+   * VACUUM on demand: waits for a pruning run to stop at its next batch boundary, rewrites the
+   * file and truncates the write-ahead log. Refused with CONFLICT while another VACUUM runs.
+   * VACUUM holds the write lock until it ends, so ingest queues (bounded) meanwhile.
+   */
+  async vacuum(): Promise<VacuumResponse> {
+    if (this.vacuuming) throw new ContractFailure('CONFLICT', 'a VACUUM is already running');
+    if (this.disposed) throw new ContractFailure('UNAVAILABLE', 'the console is shutting down');
+    this.vacuuming = true;
+    try {
+      if (this.running) {
+        this.stopRequested = true;
+        await this.running;
+      }
+      // One turn of the event loop first, so queued work (an ingest commit) goes before the lock.
+      await this.yieldBetweenBatches();
+      const bytesBefore = this.repository.size().databaseBytes;
+      const started = performance.now();
+      this.repository.vacuum();
+      const durationMs = performance.now() - started;
+      const bytesAfter = this.repository.size().databaseBytes;
+      this.logger.log(
+        'info',
+        'retention',
+        `VACUUM: ${bytesBefore} → ${bytesAfter} bytes in ${Math.round(durationMs)} ms`,
+      );
+      return { bytesBefore, bytesAfter, durationMs };
+    } finally {
+      this.stopRequested = this.disposed;
+      this.vacuuming = false;
+    }
+  }
+
+  /** Stops the timer and asks a running pass to stop at its next batch boundary. */
+  dispose(): void {
+    this.disposed = true;
+    this.stopRequested = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.firstRun) clearTimeout(this.firstRun);
+    this.timer = undefined;
+    this.firstRun = undefined;
+  }
+
+  private async pruneUntilSettled(): Promise<RetentionPruned | null> {
+    let last: RetentionPruned | null = null;
+    do {
+      this.rerunRequested = false;
+      const result = await this.pruneOnce();
+      if (result) last = result;
+    } while (this.rerunRequested && !this.stopRequested);
+    return last;
+  }
+
+  private async pruneOnce(): Promise<RetentionPruned | null> {
+    const budgets = this.budgets;
+    if (budgets.maxAgeDays === 0 && budgets.maxSizeMiB === 0) return null;
+    const started = performance.now();
+    const total: PruneBatch = { sceneMarks: 0, sceneData: 0, rejects: 0 };
+    const reasons = new Set<PruneReason>();
+    let batches = 0;
+    const count = (batch: PruneBatch, reason: PruneReason): number => {
+      batches += 1;
+      total.sceneMarks += batch.sceneMarks;
+      total.sceneData += batch.sceneData;
+      total.rejects += batch.rejects;
+      const removed = batch.sceneMarks + batch.sceneData + batch.rejects;
+      if (removed > 0) reasons.add(reason);
+      return removed;
+    };
+    try {
+      if (budgets.maxAgeDays > 0) {
+        const cutoffMs = this.now() - budgets.maxAgeDays * dayMs;
+        while (!this.stopRequested) {
+          const batch = this.repository.pruneSceneMarksBefore(cutoffMs, this.batchSize);
+          count(batch, 'age');
+          if (batch.sceneMarks < this.batchSize) break;
+          await this.yieldBetweenBatches();
+        }
+        while (!this.stopRequested) {
+          const batch = this.repository.pruneOthersBefore(cutoffMs, this.batchSize);
+          count(batch, 'age');
+          if (batch.sceneData < this.batchSize && batch.rejects < this.batchSize) break;
+          await this.yieldBetweenBatches();
+        }
+      }
+      if (budgets.maxSizeMiB > 0) {
+        const budgetBytes = budgets.maxSizeMiB * mebibyte;
+        while (!this.stopRequested && this.repository.size().usedBytes > budgetBytes) {
+          if (count(this.repository.pruneOldestSceneMarks(this.batchSize), 'size') === 0) break;
+          await this.yieldBetweenBatches();
+        }
+      }
+    } catch (error) {
+      const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      this.logger.log(
+        'error',
+        'retention',
+        'pruning failed; nothing more is removed until the next run',
+        detail,
+      );
+    }
+    if (total.sceneMarks + total.sceneData + total.rejects === 0) return null;
+    const pruned: RetentionPruned = {
+      reasons: [...reasons],
+      ...total,
+      batches,
+      durationMs: performance.now() - started,
+      atMs: this.now(),
+    };
+    this.logger.log(
+      'info',
+      'retention',
+      `pruned ${pruned.sceneMarks} SceneMarks, ${pruned.sceneData} SceneData, ${pruned.rejects} rejects ` +
+        `(${pruned.reasons.join(' and ')} budget) in ${batches} batches, ${Math.round(pruned.durationMs)} ms`,
+    );
+    this.publish?.(pruned);
+    return pruned;
+  }
+}
+
+function describeBudget(value: number, unit: string): string {
+  return value === 0 ? `no ${unit === 'days' ? 'age' : 'size'} limit` : `${value} ${unit}`;
+}
