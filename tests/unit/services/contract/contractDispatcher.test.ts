@@ -5,26 +5,27 @@ import {
 } from '../../../../src-main/services/contract/contractDispatcher';
 import { ContractFailure } from '../../../../src-main/services/contract/contractFailure';
 import { DiagnosticLog } from '../../../../src-main/services/diagnostics/diagnosticLog';
-import type { InvokeChannel } from '../../../../src-shared/contract/channels';
+import { invokeChannels } from '../../../../src-shared/contract/channels';
 import { defaultSettings } from '../../../../src-shared/contract/settingsContract';
 
 const context = { transport: 'web' as const, caller: 'test' };
 
-/** Handlers for channels these tests do not call; calling one fails loudly. */
-function unusedHere<C extends InvokeChannel>(channels: C[]): Pick<ContractHandlers, C> {
+/** A handler for every channel, failing loudly: the tests override the few they call. */
+function unusedHere(): ContractHandlers {
   return Object.fromEntries(
-    channels.map((channel) => [
+    invokeChannels.map((channel) => [
       channel,
       () => {
         throw new Error(`${channel} is not used in this test`);
       },
     ]),
-  ) as unknown as Pick<ContractHandlers, C>;
+  ) as unknown as ContractHandlers;
 }
 
 function makeDispatcher(overrides: Partial<ContractHandlers> = {}) {
   const log = new DiagnosticLog({ minLevel: 'debug' });
   const handlers: ContractHandlers = {
+    ...unusedHere(),
     'app:getInfo': () => ({
       name: 'NICE Console',
       version: '0.0.0',
@@ -39,26 +40,6 @@ function makeDispatcher(overrides: Partial<ContractHandlers> = {}) {
     'settings:getSettings': () => defaultSettings,
     'settings:updateSettings': (patch) => ({ ...defaultSettings, ...patch }),
     'diagnostics:listEntries': (request) => log.list(request.limit, request.minLevel),
-    ...unusedHere([
-      'connections:listProfiles',
-      'connections:createProfile',
-      'connections:updateProfile',
-      'connections:deleteProfile',
-      'connections:testProfile',
-      'connections:connectProfile',
-      'connections:disconnectProfile',
-      'commands:sendCommand',
-      'scenemarks:querySceneMarks',
-      'scenemarks:getTimeline',
-      'scenemarks:getSceneMark',
-      'scenemarks:listFacets',
-      'export:startExport',
-      'export:cancelExport',
-      'scenemarks:getIngestCounters',
-      'retention:getUsage',
-      'retention:setBudgets',
-      'retention:vacuum',
-    ]),
     ...overrides,
   };
   return { dispatcher: new ContractDispatcher(handlers, log), log };
