@@ -30,6 +30,8 @@ test('opens the console and visits every section', async ({ page, webShell, page
 
   await expect(page.getByTestId('app-info-data-dir')).toHaveText(webShell.dataDir);
   await expect(page.getByTestId('diagnostic-log')).toContainText('services started');
+  // The storage gauge reads the real database file of this run.
+  await expect(page.getByTestId('storage-size')).toContainText('MiB');
   expect(pageProblems).toEqual([]);
 });
 
