@@ -9,6 +9,7 @@ import { openDatabase } from '../src-main/services/store/database';
 import { loadMigrations } from '../src-main/services/store/migrations';
 import { writeBenchResult } from './benchResult';
 import { generateSceneMark, generateSceneMarkObject } from './support/sceneMarkGenerator';
+import { encodeItemTypes } from '../src-main/services/scenemarks/itemTypesColumn';
 
 // Export of 1,000,000 SceneMarks through ExportService (worker thread, its own read-only
 // connection) from a database file on local disk. The rows are bulk-inserted by SQL: generator
@@ -70,7 +71,7 @@ const fillStarted = performance.now();
         t.nodeId,
         t.eventType,
         t.status,
-        ` ${types.join(' ')} `,
+        encodeItemTypes(types),
         best,
         t.original,
         time,

@@ -12,6 +12,7 @@ import {
 } from '../src-shared/contract/sceneMarksContract';
 import { percentile, writeBenchResult } from './benchResult';
 import { generatedDeviceId, generateSceneMarkObject } from './support/sceneMarkGenerator';
+import { encodeItemTypes } from '../src-main/services/scenemarks/itemTypesColumn';
 
 // Query of the SceneMark history at scale: builds a file database of realistic SceneMarks (the
 // shared generator: 50 devices × 4 nodes, one every 250 ms on average, weighted event and item
@@ -89,7 +90,7 @@ function build(file: string, count: number): number {
           normalised.portId,
           normalised.eventType,
           normalised.status,
-          ` ${normalised.itemTypes.join(' ')} `,
+          encodeItemTypes(normalised.itemTypes),
           normalised.highestProbability,
           normalised.version,
           Buffer.from(JSON.stringify(object)),

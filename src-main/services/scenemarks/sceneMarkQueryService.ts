@@ -17,6 +17,7 @@ import {
   type SceneMarkRow,
 } from '../../../src-shared/contract/sceneMarksContract';
 import { ContractFailure } from '../contract/contractFailure';
+import { decodeItemTypes, itemTypeNeedle } from './itemTypesColumn';
 
 /** Largest stored image sent inline to the renderer as a `data:` URL. */
 export const maxInlineImageBytes = 256 * 1024;
@@ -128,25 +129,8 @@ export class SceneMarkQueryService {
     );
     this.selectDevices = db.prepare('SELECT device_id, name FROM devices ORDER BY device_id LIMIT ?');
     this.selectNodes = db.prepare('SELECT device_id, node_id FROM nodes ORDER BY device_id, node_id LIMIT ?');
-    // Loose index scans: one index seek per distinct value instead of reading every row.
-    this.selectItemTypes = db.prepare(
-      `WITH RECURSIVE distinct_values(value) AS (
-         SELECT MIN(item_type) FROM detected_objects
-         UNION ALL
-         SELECT (SELECT MIN(item_type) FROM detected_objects WHERE item_type > distinct_values.value)
-         FROM distinct_values WHERE distinct_values.value IS NOT NULL
-       )
-       SELECT value FROM distinct_values WHERE value IS NOT NULL LIMIT ?`,
-    );
-    this.selectEventTypes = db.prepare(
-      `WITH RECURSIVE distinct_values(value) AS (
-         SELECT MIN(event_type) FROM scenemarks
-         UNION ALL
-         SELECT (SELECT MIN(event_type) FROM scenemarks WHERE event_type > distinct_values.value)
-         FROM distinct_values WHERE distinct_values.value IS NOT NULL
-       )
-       SELECT value FROM distinct_values WHERE value IS NOT NULL LIMIT ?`,
-    );
+    this.selectItemTypes = db.prepare(distinctValuesSql('detected_objects', 'item_type'));
+    this.selectEventTypes = db.prepare(distinctValuesSql('scenemarks', 'event_type'));
   }
 
   /** One page of SceneMarks matching the filter, newest first, after the request's cursor. */
@@ -407,7 +391,7 @@ function filterClauses(
       `(${distinct.map((_, index) => `instr(s.item_types, @itemType${index}) > 0`).join(' OR ')})`,
     );
     distinct.forEach((itemType, index) => {
-      params[`itemType${index}`] = ` ${itemType} `;
+      params[`itemType${index}`] = itemTypeNeedle(itemType);
     });
   }
   if (filter.text !== undefined) {
@@ -424,6 +408,23 @@ function filterClauses(
 
 function where(clauses: readonly string[]): string {
   return clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+}
+
+/**
+ * A loose index scan listing the distinct values of an indexed column: one index seek per
+ * distinct value instead of reading every row. Table and column are fixed names, never input.
+ */
+function distinctValuesSql(
+  table: 'detected_objects' | 'scenemarks',
+  column: 'item_type' | 'event_type',
+): string {
+  return `WITH RECURSIVE distinct_values(value) AS (
+     SELECT MIN(${column}) FROM ${table}
+     UNION ALL
+     SELECT (SELECT MIN(${column}) FROM ${table} WHERE ${column} > distinct_values.value)
+     FROM distinct_values WHERE distinct_values.value IS NOT NULL
+   )
+   SELECT value FROM distinct_values WHERE value IS NOT NULL LIMIT ?`;
 }
 
 /** The smallest standard bucket size giving at most `maxBuckets` buckets (else one day). */
@@ -444,7 +445,7 @@ function toSceneMarkRow(row: StoredSceneMarkRow): SceneMarkRow {
     portId: row.port_id,
     eventType: row.event_type,
     status: row.status,
-    itemTypes: row.item_types.split(' ').filter((part) => part.length > 0),
+    itemTypes: decodeItemTypes(row.item_types),
     highestProbability: row.highest_probability,
     schemaVersion: row.schema_version,
     revision: row.revision,

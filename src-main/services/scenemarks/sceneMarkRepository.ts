@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { SceneDataFile } from '../../core/nice/sceneData';
 import type { ParsedSceneMark } from '../../core/nice/sceneMark';
 import type { SceneMark } from '../../core/nice/sceneMarkSchema';
+import { encodeItemTypes } from './itemTypesColumn';
 
 /** SceneData at most this large (decoded) is kept inline with its SHA-256 (issue #5 item 1). */
 export const inlineSceneDataMaxBytes = 256 * 1024;
@@ -210,7 +211,7 @@ export class SceneMarkRepository {
       normalised.portId,
       normalised.eventType,
       normalised.status,
-      ` ${normalised.itemTypes.join(' ')} `,
+      encodeItemTypes(normalised.itemTypes),
       normalised.highestProbability,
       normalised.version,
       revision,

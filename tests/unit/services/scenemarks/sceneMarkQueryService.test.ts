@@ -15,6 +15,7 @@ import {
   type SceneMarkFilter,
   type SceneMarkRow,
 } from '../../../../src-shared/contract/sceneMarksContract';
+import { encodeItemTypes } from '../../../../src-main/services/scenemarks/itemTypesColumn';
 
 const migrationsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../resources/migrations');
 const context = { transport: 'web' as const, caller: 'test' };
@@ -53,7 +54,7 @@ function insertRow(db: Database.Database, row: Fixture, original = '{}'): void {
     row.nodeId,
     row.eventType,
     row.status,
-    ` ${row.itemTypes.join(' ')} `,
+    encodeItemTypes(row.itemTypes),
     row.probability,
     Buffer.from(original, 'utf8'),
     row.timeMs + 5,
