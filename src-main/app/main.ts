@@ -65,6 +65,8 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   const location = resolveRendererLocation(import.meta.dirname, process.env.ELECTRON_RENDERER_URL);
   let mainWindow: BrowserWindow | undefined;
+  let running: ConsoleServices | undefined;
+  let shutDown = false;
 
   app.on('second-instance', () => {
     if (!mainWindow) return;
@@ -84,7 +86,9 @@ if (!app.requestSingleInstanceLock()) {
       app.exit(1);
       return;
     }
+    running = services;
     disposables.add(services);
+    void services.localSite.autostart();
     hardenApp(location, services.log);
     disposables.add(registerIpcTransport(services.dispatcher, services.events, location, services.log));
     const keeper = new WindowStateKeeper(app.getPath('userData'));
@@ -97,5 +101,14 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('will-quit', () => disposables.dispose());
+  // The local site's child process and servers stop asynchronously, so quitting waits for them.
+  app.on('will-quit', (event) => {
+    if (shutDown) return;
+    shutDown = true;
+    event.preventDefault();
+    void (running?.shutdown() ?? Promise.resolve()).finally(() => {
+      disposables.dispose();
+      app.quit();
+    });
+  });
 }

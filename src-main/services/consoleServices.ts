@@ -22,6 +22,14 @@ import type { DestinationProvider } from './export/destinationProvider';
 import { ExportService, noExportDestinations } from './export/exportService';
 import type { SecretCipher } from './secrets/secretCipher';
 import { ConnectionProfileRepository } from './store/connectionProfileRepository';
+import { CmfDataIntake } from './scenemarks/cmfDataIntake';
+import { MqttDataSource } from './scenemarks/mqttDataSource';
+import { ControlSessionService } from './sessions/controlSessionService';
+import { SessionRepository } from './sessions/sessionRepository';
+// The composition root starts the embedded site; no service depends on it (ARCHITECTURE).
+import { LocalSite } from '../embedded/localSite/localSite';
+import { LocalSitePreferencesRepository } from '../embedded/localSite/localSitePreferences';
+import type { SimulatorEntry } from '../embedded/localSite/simulatorHost';
 
 /** What a shell (Electron or web) tells the services about where they run. */
 export interface ConsoleServicesOptions {
@@ -39,6 +47,10 @@ export interface ConsoleServicesOptions {
   connectWaitMs?: number;
   /** Where exports go: a save dialog (Electron) or one-time downloads (web shell). */
   exportDestinations?: DestinationProvider;
+  /** The simulator's process entry (tests run it from source under tsx). */
+  simulatorEntry?: SimulatorEntry;
+  /** Size and rate of the simulated cameras' video (default 640x360 at 30 fps). */
+  simulatorVideo?: { width: number; height: number; fps: number };
 }
 
 /** The services main runs, whichever shell hosts them. */
@@ -53,6 +65,10 @@ export interface ConsoleServices extends Disposable {
   readonly exports: ExportService;
   /** Where MQTT and WebAPI sources hand in received SceneMarks. */
   readonly ingest: IngestPipeline;
+  readonly localSite: LocalSite;
+  readonly sessions: ControlSessionService;
+  /** Stops the local site (its child process and servers), then disposes everything. */
+  shutdown(): Promise<void>;
 }
 
 /** File name of the console database inside the data folder. */
@@ -125,6 +141,37 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     }),
   );
 
+  const intake = new CmfDataIntake({
+    ingest,
+    consoleEndPointId: async () => (await identity.identity()).endPointId,
+    privateJwk: () => identity.privateJwk(),
+  });
+  disposables.add(new MqttDataSource(hub, intake, async () => (await identity.identity()).endPointId));
+  const localSite = new LocalSite({
+    dataDir: options.dataDir,
+    preferences: new LocalSitePreferencesRepository(database.db),
+    connections,
+    identity,
+    logger: log,
+    publish: (status) => events.publish('localSite:changed', status),
+    simulatorEntry: options.simulatorEntry,
+    video: options.simulatorVideo,
+  });
+  const sessions = disposables.add(
+    new ControlSessionService({
+      hub,
+      identity,
+      credentials: localSite,
+      repository: new SessionRepository(database.db),
+      intake,
+      logger: log,
+      publish: {
+        changed: (session) => events.publish('sessions:changed', session),
+        signaled: (signal) => events.publish('sessions:signaled', signal),
+      },
+    }),
+  );
+
   const info: AppInfo = {
     name: 'NICE Console',
     version: options.version,
@@ -160,6 +207,19 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     'retention:getUsage': () => retention.getUsage(),
     'retention:setBudgets': (patch) => retention.setBudgets(patch),
     'retention:vacuum': () => retention.vacuum(),
+    'localSite:getStatus': () => localSite.status(),
+    'localSite:start': (request) => localSite.start(request),
+    'localSite:stop': () => localSite.stop(),
+    'localSite:declineFirstRun': () => localSite.declineFirstRun(),
+    'localSite:listDevices': () => localSite.listDevices(),
+    'sessions:openSession': (request) => sessions.open(request),
+    'sessions:sendSignal': (request) => sessions.sendSignal(request),
+    'sessions:reportPeerState': (request) => sessions.reportPeerState(request),
+    'sessions:startStreaming': (request) => sessions.startStreaming(request),
+    'sessions:stopStreaming': (request) => sessions.stopStreaming(request),
+    'sessions:closeSession': (request) => sessions.close(request),
+    'sessions:listSessions': () => ({ sessions: sessions.list() }),
+    'sessions:deliverData': (request) => sessions.deliverData(request),
   };
   const dispatcher = new ContractDispatcher(handlers, log);
   log.log(
@@ -178,6 +238,13 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     hub,
     exports,
     ingest,
+    localSite,
+    sessions,
+    shutdown: async () => {
+      sessions.dispose();
+      await localSite.dispose();
+      disposables.dispose();
+    },
     dispose: () => disposables.dispose(),
   };
 }

@@ -96,16 +96,33 @@ async function main(): Promise<void> {
       `Press Ctrl+C to stop.\n`,
   );
   if (options.open) openInBrowser(server.accessUrl);
+  const siteStart =
+    options.localSiteCameras === undefined
+      ? services.localSite.autostart()
+      : services.localSite.start({ cameras: options.localSiteCameras }).then(() => undefined);
+  siteStart.then(
+    () => {
+      const site = services.localSite.status();
+      if (site.state === 'running' && site.broker) {
+        process.stdout.write(
+          `Local site running: broker ${site.broker.tcpUrl}, ${site.simulator?.cameras ?? 0} simulated cameras\n`,
+        );
+      }
+    },
+    (error: unknown) => process.stderr.write(`The local site did not start: ${(error as Error).message}\n`),
+  );
 
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    void server.close().finally(() => {
-      services.dispose();
-      exportDownloads.dispose();
-      process.exit(0);
-    });
+    void server
+      .close()
+      .then(() => services.shutdown())
+      .finally(() => {
+        exportDownloads.dispose();
+        process.exit(0);
+      });
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -10,6 +10,8 @@ export interface WebShellCliOptions {
   open: boolean;
   maxFrameBytes: number;
   help: boolean;
+  /** Start the local site at launch with this many simulated cameras. */
+  localSiteCameras: number | undefined;
 }
 
 /** Usage text printed by `--help` and after a bad option. */
@@ -20,6 +22,8 @@ export const webShellUsage = `Usage: npm run serve -- [options]
   --data-dir DIR       where the database and keys live (default ~/.nice-console)
   --max-frame-bytes N  largest WebSocket frame accepted (default 1048576)
   --open               open the console in the default browser
+  --local-site N       start the local site (embedded broker, account service and
+                       N simulated cameras, 0-32) at launch
   --help               show this text`;
 
 function integerOption(
@@ -49,6 +53,7 @@ export function parseWebShellArgs(argv: readonly string[]): WebShellCliOptions {
       'data-dir': { type: 'string' },
       'max-frame-bytes': { type: 'string' },
       open: { type: 'boolean' },
+      'local-site': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -65,5 +70,9 @@ export function parseWebShellArgs(argv: readonly string[]): WebShellCliOptions {
     ),
     open: values.open ?? false,
     help: values.help ?? false,
+    localSiteCameras:
+      values['local-site'] === undefined
+        ? undefined
+        : integerOption('local-site', values['local-site'], 4, 0, 32),
   };
 }

@@ -26,6 +26,19 @@ export const invokeChannels = [
   'retention:getUsage',
   'retention:setBudgets',
   'retention:vacuum',
+  'localSite:getStatus',
+  'localSite:start',
+  'localSite:stop',
+  'localSite:declineFirstRun',
+  'localSite:listDevices',
+  'sessions:openSession',
+  'sessions:sendSignal',
+  'sessions:reportPeerState',
+  'sessions:startStreaming',
+  'sessions:stopStreaming',
+  'sessions:closeSession',
+  'sessions:listSessions',
+  'sessions:deliverData',
 ] as const;
 
 /** Channels on which main pushes batches of events to the renderer. */
@@ -37,6 +50,9 @@ export const eventChannels = [
   'scenemarks:ingested',
   'scenemarks:countersChanged',
   'retention:pruned',
+  'localSite:changed',
+  'sessions:changed',
+  'sessions:signaled',
 ] as const;
 
 /** A channel the renderer may invoke. */

@@ -1,11 +1,6 @@
 import { z } from 'zod';
+import { EndPointId, NodeId } from './niceIds';
 
-const EndPointId = z
-  .string()
-  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
-    error: 'must be an EndPointID (8-4-4-4-12 hex digits)',
-  });
-const NodeId = z.string().regex(/^[0-9a-fA-F]{4}$/, { error: 'must be 4 hex digits, e.g. 0001' });
 const ApiName = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/, { error: 'must be an API name such as GetDeviceStatus' });

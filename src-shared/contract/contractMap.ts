@@ -43,6 +43,30 @@ import {
   VacuumResponse,
 } from './retentionContract';
 
+import {
+  DeclineFirstRunRequest,
+  GetLocalSiteStatusRequest,
+  ListSiteDevicesRequest,
+  ListSiteDevicesResponse,
+  LocalSiteStatus,
+  StartLocalSiteRequest,
+  StopLocalSiteRequest,
+} from './localSiteContract';
+import {
+  CloseSessionRequest,
+  ControlSession,
+  DeliverDataRequest,
+  EmptyResponse,
+  ListSessionsRequest,
+  ListSessionsResponse,
+  OpenSessionRequest,
+  ReportPeerStateRequest,
+  SendSignalRequest,
+  SessionIdRequest,
+  SessionSignal,
+  StartStreamingRequest,
+} from './sessionsContract';
+
 /** Request and response schema of one invoke channel. */
 export interface InvokeSchemas {
   request: z.ZodType;
@@ -76,6 +100,19 @@ export const invokeSchemas = {
   'retention:getUsage': { request: GetUsageRequest, response: RetentionUsage },
   'retention:setBudgets': { request: SetBudgetsRequest, response: RetentionBudgets },
   'retention:vacuum': { request: VacuumRequest, response: VacuumResponse },
+  'localSite:getStatus': { request: GetLocalSiteStatusRequest, response: LocalSiteStatus },
+  'localSite:start': { request: StartLocalSiteRequest, response: LocalSiteStatus },
+  'localSite:stop': { request: StopLocalSiteRequest, response: LocalSiteStatus },
+  'localSite:declineFirstRun': { request: DeclineFirstRunRequest, response: LocalSiteStatus },
+  'localSite:listDevices': { request: ListSiteDevicesRequest, response: ListSiteDevicesResponse },
+  'sessions:openSession': { request: OpenSessionRequest, response: ControlSession },
+  'sessions:sendSignal': { request: SendSignalRequest, response: EmptyResponse },
+  'sessions:reportPeerState': { request: ReportPeerStateRequest, response: ControlSession },
+  'sessions:startStreaming': { request: StartStreamingRequest, response: ControlSession },
+  'sessions:stopStreaming': { request: SessionIdRequest, response: ControlSession },
+  'sessions:closeSession': { request: CloseSessionRequest, response: ControlSession },
+  'sessions:listSessions': { request: ListSessionsRequest, response: ListSessionsResponse },
+  'sessions:deliverData': { request: DeliverDataRequest, response: EmptyResponse },
 } as const satisfies Record<InvokeChannel, InvokeSchemas>;
 
 /** The schema of one item of each event channel's batches. */
@@ -87,6 +124,9 @@ export const eventSchemas = {
   'scenemarks:ingested': IngestedSceneMark,
   'scenemarks:countersChanged': IngestCounters,
   'retention:pruned': RetentionPruned,
+  'localSite:changed': LocalSiteStatus,
+  'sessions:changed': ControlSession,
+  'sessions:signaled': SessionSignal,
 } as const satisfies Record<EventChannel, z.ZodType>;
 
 /** What the caller passes to an invoke channel (before defaults are applied). */

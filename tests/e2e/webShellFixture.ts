@@ -18,9 +18,12 @@ export interface WebShell {
   restart(): Promise<void>;
 }
 
-async function startProcess(dataDir: string): Promise<{ child: ChildProcess; accessUrl: string }> {
+async function startProcess(
+  dataDir: string,
+  args: readonly string[],
+): Promise<{ child: ChildProcess; accessUrl: string }> {
   if (!existsSync(serveScript)) throw new Error(`${serveScript} is missing: run npm run build first`);
-  const child = spawn(process.execPath, [serveScript, '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [serveScript, '--port', '0', '--data-dir', dataDir, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -59,11 +62,12 @@ export function watchPageProblems(page: Page): string[] {
   return problems;
 }
 
-export const test = base.extend<{ webShell: WebShell; pageProblems: string[] }>({
-  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures must destructure their first argument
-  webShell: async ({}, use) => {
+export const test = base.extend<{ webShell: WebShell; pageProblems: string[]; webShellArgs: string[] }>({
+  /** Extra command-line options of the web shell (`--local-site 1`). */
+  webShellArgs: [[], { option: true }],
+  webShell: async ({ webShellArgs }, use) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'nice-console-e2e-'));
-    let current = await startProcess(dataDir);
+    let current = await startProcess(dataDir, webShellArgs);
     const shell: WebShell = {
       dataDir,
       get accessUrl() {
@@ -75,7 +79,7 @@ export const test = base.extend<{ webShell: WebShell; pageProblems: string[] }>(
       stop: () => stopProcess(current.child),
       restart: async () => {
         await stopProcess(current.child);
-        current = await startProcess(dataDir);
+        current = await startProcess(dataDir, webShellArgs);
       },
     };
     await use(shell);

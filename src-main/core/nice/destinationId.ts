@@ -54,12 +54,19 @@ export function parseApiName(value: unknown, field = 'API'): string {
 }
 
 /** Builds the management path `/{V}/{EndPointID}/management/{API}` (v0.9 §3), normalised. */
-export function managementPath(endPointId: string, api: string): DestinationPath {
+export function managementPath(
+  endPointId: string,
+  api: string,
+): Extract<DestinationPath, { kind: 'management' }> {
   return { kind: 'management', endPointId: parseEndPointId(endPointId), api: parseApiName(api) };
 }
 
 /** Builds the control path `/{V}/{EndPointID}/control/{NodeID}/{API}` (v0.9 §3), normalised. */
-export function controlPath(endPointId: string, nodeId: string, api: string): DestinationPath {
+export function controlPath(
+  endPointId: string,
+  nodeId: string,
+  api: string,
+): Extract<DestinationPath, { kind: 'control' }> {
   return {
     kind: 'control',
     endPointId: parseEndPointId(endPointId),
@@ -69,12 +76,16 @@ export function controlPath(endPointId: string, nodeId: string, api: string): De
 }
 
 /** Builds the WebRTC control DataChannel path `/{V}/{EndPointID}/control` (v0.9 §3, §9.3). */
-export function controlChannelPath(endPointId: string): DestinationPath {
+export function controlChannelPath(endPointId: string): Extract<DestinationPath, { kind: 'controlChannel' }> {
   return { kind: 'controlChannel', endPointId: parseEndPointId(endPointId) };
 }
 
 /** Builds the data path `/{V}/{EndPointID}/data/{NodeID}/{PortID}` (v0.9 §3), normalised. */
-export function dataPath(endPointId: string, nodeId: string, portId: string): DestinationPath {
+export function dataPath(
+  endPointId: string,
+  nodeId: string,
+  portId: string,
+): Extract<DestinationPath, { kind: 'data' }> {
   return {
     kind: 'data',
     endPointId: parseEndPointId(endPointId),

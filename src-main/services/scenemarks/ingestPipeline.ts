@@ -39,6 +39,8 @@ interface Pending {
   source: string;
   receivedMs: number;
   parsed?: ParsedSceneMark;
+  /** Refused before it reached the pipeline (an unreadable envelope): stored as a reject. */
+  refused?: { reason: string; field: string | null };
 }
 
 /** SQLite result codes meaning "another connection holds the lock": retry soon. */
@@ -126,6 +128,14 @@ export class IngestPipeline implements Disposable {
   /** Like submit for a SceneMark that was already parsed (by a CMF or WebAPI handler). */
   submitParsed(parsed: ParsedSceneMark, source: string): boolean {
     return this.accept({ bytes: parsed.original, source, receivedMs: this.now(), parsed });
+  }
+
+  /**
+   * Records input a transport refused before it could hold a SceneMark (a CMF envelope that
+   * does not parse or decrypt), so it lands in the rejects table with the reason like any other.
+   */
+  submitRejected(bytes: Uint8Array, source: string, reason: string, field: string | null): boolean {
+    return this.accept({ bytes, source, receivedMs: this.now(), refused: { reason, field } });
   }
 
   /** Queues the bytes, waiting for room when the queue is full; never drops. */
@@ -327,6 +337,14 @@ export class IngestPipeline implements Disposable {
 
 /** Parses one queued item; invalid input becomes a reject with its reason and field. */
 function toStoreItem(pending: Pending): StoreItem {
+  if (pending.refused)
+    return {
+      kind: 'reject',
+      original: pending.bytes,
+      source: pending.source,
+      receivedMs: pending.receivedMs,
+      ...pending.refused,
+    };
   if (pending.parsed)
     return {
       kind: 'sceneMark',

@@ -12,6 +12,7 @@ describe('parseWebShellArgs', () => {
       open: false,
       maxFrameBytes: 1024 * 1024,
       help: false,
+      localSiteCameras: undefined,
     });
   });
 
@@ -28,6 +29,8 @@ describe('parseWebShellArgs', () => {
         '4096',
         '--open',
         '--help',
+        '--local-site',
+        '8',
       ]),
     ).toEqual({
       host: '::1',
@@ -36,6 +39,7 @@ describe('parseWebShellArgs', () => {
       open: true,
       maxFrameBytes: 4096,
       help: true,
+      localSiteCameras: 8,
     });
   });
 
@@ -52,6 +56,13 @@ describe('parseWebShellArgs', () => {
       );
     },
   );
+
+  it('refuses a --local-site camera count outside 0 to 32 by name', () => {
+    expect(() => parseWebShellArgs(['--local-site', '33'])).toThrow(
+      /--local-site must be an integer from 0 to 32/,
+    );
+    expect(parseWebShellArgs(['--local-site', '0']).localSiteCameras).toBe(0);
+  });
 
   it('refuses a --max-frame-bytes outside its range by name', () => {
     expect(() => parseWebShellArgs(['--max-frame-bytes', '10'])).toThrow(/--max-frame-bytes .*got "10"/);
