@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AppInfo, ShellKind } from '../../src-shared/contract/appContract';
 import { DisposableStore, toDisposable, type Disposable } from '../core/util/disposable';
 import { ContractDispatcher, type ContractHandlers } from './contract/contractDispatcher';
@@ -26,6 +26,7 @@ import { CmfDataIntake } from './scenemarks/cmfDataIntake';
 import { MqttDataSource } from './scenemarks/mqttDataSource';
 import { ControlSessionService } from './sessions/controlSessionService';
 import { SessionRepository } from './sessions/sessionRepository';
+import { consoleSceneMode } from './sessions/consoleSceneMode';
 // The composition root starts the embedded site; no service depends on it (ARCHITECTURE).
 import { LocalSite } from '../embedded/localSite/localSite';
 import { LocalSitePreferencesRepository } from '../embedded/localSite/localSitePreferences';
@@ -149,6 +150,7 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
   disposables.add(new MqttDataSource(hub, intake, async () => (await identity.identity()).endPointId));
   const localSite = new LocalSite({
     dataDir: options.dataDir,
+    siteMigrationsDir: join(dirname(options.migrationsDir), 'site-migrations'),
     preferences: new LocalSitePreferencesRepository(database.db),
     connections,
     identity,
@@ -169,6 +171,32 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
         changed: (session) => events.publish('sessions:changed', session),
         signaled: (signal) => events.publish('sessions:signaled', signal),
       },
+    }),
+  );
+
+  // A device the local site binds gets the console's SceneMode, so its SceneMarks reach ingest.
+  disposables.add(
+    localSite.onDeviceBound((device) => {
+      void (async () => {
+        const me = await identity.identity();
+        const brokerUrl = localSite.status().broker?.tcpUrl;
+        if (!brokerUrl) return;
+        for (const nodeId of device.nodes) {
+          const sceneMode = consoleSceneMode({
+            consoleId: me.endPointId,
+            consoleJwk: me.publicJwk,
+            nodeId,
+            brokerUrl,
+          });
+          await sessions.applySceneMode(device.deviceId, nodeId, sceneMode);
+        }
+      })().catch((error: unknown) =>
+        log.log(
+          'warn',
+          'local-site',
+          `SetSceneMode for ${device.deviceId} failed: ${(error as Error).message}`,
+        ),
+      );
     }),
   );
 

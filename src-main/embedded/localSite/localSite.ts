@@ -22,6 +22,8 @@ import { SimulatorHost, type SimulatorEntry } from './simulatorHost';
 
 export interface LocalSiteOptions {
   dataDir: string;
+  /** resources/site-migrations: the account service's schema. */
+  siteMigrationsDir: string;
   preferences: LocalSitePreferencesRepository;
   connections: ConnectionsService;
   identity: ConsoleIdentityService;
@@ -56,6 +58,8 @@ export class LocalSite implements SessionCredentials, Disposable {
   private error: string | null = null;
   private simulatorExit: string | null = null;
   private readonly simulator: SimulatorHost;
+  private readonly bound = new Set<string>();
+  private readonly boundListeners = new Set<(device: SiteDevice) => void>();
 
   constructor(private readonly options: LocalSiteOptions) {
     this.simulator = new SimulatorHost(
@@ -103,6 +107,12 @@ export class LocalSite implements SessionCredentials, Disposable {
           : null,
       profileId: running?.profileId ?? null,
     };
+  }
+
+  /** Called once per start of the site for each device that becomes bound. */
+  onDeviceBound(listener: (device: SiteDevice) => void): Disposable {
+    this.boundListeners.add(listener);
+    return { dispose: () => this.boundListeners.delete(listener) };
   }
 
   listDevices(): { devices: SiteDevice[] } {
@@ -201,6 +211,7 @@ export class LocalSite implements SessionCredentials, Disposable {
         deviceBroker: { url: broker.tcpUrl, username: 'devices', password: devicePassword },
         https: { cert: certificate.cert, key: certificate.key },
         autoBind: true,
+        migrationsDir: this.options.siteMigrationsDir,
         logger,
       });
       const me = await identity.identity();
@@ -257,6 +268,7 @@ export class LocalSite implements SessionCredentials, Disposable {
     running.unsubscribe();
     await this.options.connections.disconnect(running.profileId).catch(() => undefined);
     this.running = undefined;
+    this.bound.clear();
     await running.accountService.close().catch(() => undefined);
     await running.broker.close().catch(() => undefined);
     if (byOperator) this.options.preferences.update({ autostart: false });
@@ -292,5 +304,10 @@ export class LocalSite implements SessionCredentials, Disposable {
 
   private changed(): void {
     this.options.publish(this.status());
+    for (const device of this.running?.accountService.listDevices() ?? []) {
+      if (device.binding !== 'bound' || this.bound.has(device.deviceId)) continue;
+      this.bound.add(device.deviceId);
+      for (const listener of this.boundListeners) listener(device);
+    }
   }
 }

@@ -1,0 +1,196 @@
+import wrtc from '@roamhq/wrtc';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConsoleServices, type ConsoleServices } from '../../../src-main/services/consoleServices';
+import { readFrameCode } from '../../../src-main/simulator/scene/frameCode';
+import type { EventChannel } from '../../../src-shared/contract/channels';
+import type { LocalSiteStatus, SiteDevice } from '../../../src-shared/contract/localSiteContract';
+import type { Result } from '../../../src-shared/contract/result';
+import type { ControlSession, SessionSignal } from '../../../src-shared/contract/sessionsContract';
+import { FakeSecretCipher } from '../../support/fakeSecretCipher';
+
+// The whole console path in Node: contract channels → local site (embedded broker, account
+// service, one simulated camera in its own process) → control session → a wrtc peer playing
+// the renderer's part, receiving decoded frames whose drawn counter advances.
+const root = resolve(import.meta.dirname, '../../..');
+const context = { transport: 'web' as const, caller: 'test' };
+let services: ConsoleServices;
+let dataDir: string;
+const signals: SessionSignal[] = [];
+const sessionEvents: ControlSession[] = [];
+
+async function call<T>(channel: string, payload: unknown): Promise<Result<T>> {
+  return (await services.dispatcher.dispatch(channel, payload, context)) as Result<T>;
+}
+
+async function value<T>(channel: string, payload: unknown): Promise<T> {
+  const result = await call<T>(channel, payload);
+  if (!result.ok) throw new Error(`${channel} failed: ${result.error.code} ${result.error.message}`);
+  return result.value;
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'nice-local-site-'));
+  services = createConsoleServices({
+    shell: 'web',
+    version: '0.0.0-test',
+    dataDir,
+    migrationsDir: join(root, 'resources', 'migrations'),
+    cipher: new FakeSecretCipher(),
+    connectWaitMs: 5000,
+    simulatorVideo: { width: 320, height: 180, fps: 15 },
+  });
+  services.events.subscribe((channel: EventChannel, items) => {
+    if (channel === 'sessions:signaled') signals.push(...(items as SessionSignal[]));
+    if (channel === 'sessions:changed') sessionEvents.push(...(items as ControlSession[]));
+  });
+}, 30_000);
+
+afterAll(async () => {
+  await services?.shutdown();
+  rmSync(dataDir, { recursive: true, force: true });
+}, 30_000);
+
+describe('local site and a control session through the contract', () => {
+  it('offers the local site on first run and starts it with one simulated camera', async () => {
+    const before = await value<LocalSiteStatus>('localSite:getStatus', {});
+    expect(before).toMatchObject({ state: 'stopped', firstRun: true, broker: null });
+    const started = await value<LocalSiteStatus>('localSite:start', { cameras: 1 });
+    expect(started.state).toBe('running');
+    expect(started.firstRun).toBe(false);
+    expect(started.broker?.tcpUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
+    expect(started.broker?.webSocketUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/mqtt$/);
+    expect(started.accountService?.bootstrapUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/1\/[0-9a-f-]{36}$/);
+    expect(started.simulator).toMatchObject({ running: true, cameras: 1 });
+    const again = await call('localSite:start', { cameras: 1 });
+    expect(again).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+  }, 60_000);
+
+  it('lists the camera as bound once it has bootstrapped', async () => {
+    await expect
+      .poll(async () => (await value<{ devices: SiteDevice[] }>('localSite:listDevices', {})).devices, {
+        timeout: 30_000,
+      })
+      .toEqual([expect.objectContaining({ binding: 'bound', nodes: expect.arrayContaining(['0001']) })]);
+  }, 40_000);
+
+  it('refuses a session with a device the account service does not know', async () => {
+    const result = await call('sessions:openSession', { deviceId: '00000000-0000-4000-8000-000000000000' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('streams video to a WebRTC peer in the renderer role, with the drawn counter advancing', async () => {
+    const { devices } = await value<{ devices: SiteDevice[] }>('localSite:listDevices', {});
+    const deviceId = devices[0]?.deviceId ?? '';
+    const session = await value<ControlSession>('sessions:openSession', { deviceId });
+    expect(session.state).toBe('establishing');
+    const { sessionId } = session;
+
+    const peer = new wrtc.RTCPeerConnection();
+    const counters: number[] = [];
+    const opened: string[] = [];
+    try {
+      peer.ondatachannel = (event: { channel: { label: string } }) => opened.push(event.channel.label);
+      peer.ontrack = (event: { track: unknown }) => {
+        const sink = new wrtc.nonstandard.RTCVideoSink(event.track);
+        sink.onframe = ({ frame }: { frame: { width: number; height: number; data: Uint8Array } }) => {
+          const code = readFrameCode(
+            (x, y) => frame.data[y * frame.width + x] ?? 0,
+            frame.width,
+            frame.height,
+          );
+          if (code) counters.push(code.frame);
+          if (counters.length > 40) sink.stop();
+        };
+      };
+      peer.onicecandidate = ({
+        candidate,
+      }: {
+        candidate: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null } | null;
+      }) => {
+        void value('sessions:sendSignal', {
+          sessionId,
+          type: 'candidate',
+          candidate: candidate
+            ? {
+                candidate: candidate.candidate,
+                sdpMid: candidate.sdpMid,
+                sdpMLineIndex: candidate.sdpMLineIndex,
+              }
+            : { candidate: '', sdpMid: '0', sdpMLineIndex: 0 },
+        });
+      };
+      peer.onconnectionstatechange = () => {
+        void value('sessions:reportPeerState', { sessionId, peerState: peer.connectionState });
+      };
+
+      await expect
+        .poll(() => signals.some((s) => s.sessionId === sessionId && s.type === 'offer'), { timeout: 15_000 })
+        .toBe(true);
+      const offer = signals.find((s) => s.sessionId === sessionId && s.type === 'offer');
+      if (offer?.type !== 'offer') throw new Error('no offer');
+      await peer.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+      const answer = await peer.createAnswer();
+      await peer.setLocalDescription(answer);
+      await value('sessions:sendSignal', { sessionId, type: 'answer', sdp: answer.sdp });
+      let applied = 0;
+      const applyCandidates = async (): Promise<void> => {
+        const candidates = signals.filter((s) => s.sessionId === sessionId && s.type === 'candidate');
+        for (const signal of candidates.slice(applied)) {
+          applied++;
+          if (signal.type === 'candidate' && signal.candidate.candidate !== '') {
+            await peer.addIceCandidate(signal.candidate);
+          }
+        }
+      };
+      await expect
+        .poll(
+          async () => {
+            await applyCandidates();
+            return peer.connectionState;
+          },
+          { timeout: 15_000 },
+        )
+        .toBe('connected');
+      expect(opened).toContain(`1/${deviceId}/control`);
+      await expect
+        .poll(
+          async () =>
+            (await value<{ sessions: ControlSession[] }>('sessions:listSessions', {})).sessions[0]?.state,
+        )
+        .toBe('connected');
+
+      const streaming = await value<ControlSession>('sessions:startStreaming', {
+        sessionId,
+        width: 320,
+        height: 180,
+        frameRate: 15,
+      });
+      expect(streaming.state).toBe('streaming');
+      expect(streaming.trackIds.length).toBe(1);
+      await expect.poll(() => counters.length, { timeout: 15_000 }).toBeGreaterThan(10);
+      const increasing = counters.slice(1).every((n, i) => n > (counters[i] ?? 0));
+      expect(increasing).toBe(true);
+
+      const closed = await value<ControlSession>('sessions:closeSession', { sessionId, reason: 'test done' });
+      expect(closed).toMatchObject({ state: 'closed', reason: 'test done' });
+      const db = new Database(services.info.databaseFile, { readonly: true });
+      const row = db
+        .prepare('SELECT kind, peer, ended_ms, outcome FROM sessions WHERE session_id = ?')
+        .get(sessionId);
+      db.close();
+      expect(row).toMatchObject({ kind: 'control', peer: deviceId, outcome: 'closed' });
+      expect((row as { ended_ms: number | null }).ended_ms).toBeGreaterThan(0);
+    } finally {
+      peer.close();
+    }
+  }, 90_000);
+
+  it('stops the local site and frees its broker', async () => {
+    const status = await value<LocalSiteStatus>('localSite:stop', {});
+    expect(status).toMatchObject({ state: 'stopped', broker: null, profileId: null });
+  }, 30_000);
+});
