@@ -3,12 +3,14 @@ import { consoleSections } from './features/sections';
 import PendingSectionPage from './features/pending/PendingSectionPage.vue';
 import ConnectionsPage from './features/connections/ConnectionsPage.vue';
 import DevicesPage from './features/devices/DevicesPage.vue';
+import LivePage from './features/live/LivePage.vue';
 import SceneMarksPage from './features/sceneMarks/SceneMarksPage.vue';
 import SettingsPage from './features/settings/SettingsPage.vue';
 
 const views: Record<string, RouteRecordRaw['component']> = {
   connections: ConnectionsPage,
   devices: DevicesPage,
+  liveWall: LivePage,
   sceneMarks: SceneMarksPage,
   settings: SettingsPage,
 };

@@ -28,15 +28,8 @@ export const consoleSections: readonly ConsoleSection[] = [
     path: '/live',
     title: 'Live wall',
     icon: Monitor,
-    summary: 'Many cameras at once over WebRTC, with SceneMark overlays and stream health.',
-    pending: {
-      needs: 'the NICE protocol core, the local site with simulated cameras and WebRTC sessions',
-      planned: [
-        'watch a grid of cameras live, each tile its own WebRTC session',
-        'see SceneMark boxes drawn over the video as they arrive',
-        'read per-tile frame rate, bitrate, latency and loss',
-      ],
-    },
+    summary:
+      'Watch one camera at a time over WebRTC, with its stream health; the multi-camera wall comes later.',
   },
   {
     name: 'devices',

@@ -1,0 +1,60 @@
+import type { FakeBridge } from '../../fakeBridge';
+import type { LocalSiteStatus, SiteDevice } from '../../../../src-shared/contract/localSiteContract';
+
+/** The local site as main reports it before anything was chosen. */
+export function stoppedSite(overrides: Partial<LocalSiteStatus> = {}): LocalSiteStatus {
+  return {
+    state: 'stopped',
+    error: null,
+    firstRun: false,
+    broker: null,
+    accountService: null,
+    simulator: null,
+    profileId: null,
+    ...overrides,
+  };
+}
+
+/** A running local site with `cameras` simulated cameras. */
+export function runningSite(cameras = 4, overrides: Partial<LocalSiteStatus> = {}): LocalSiteStatus {
+  return {
+    state: 'running',
+    error: null,
+    firstRun: false,
+    broker: {
+      tcpUrl: 'mqtt://127.0.0.1:41883',
+      webSocketUrl: 'ws://127.0.0.1:41884/mqtt',
+      tlsUrl: 'mqtts://127.0.0.1:48883',
+      username: 'nice-console',
+    },
+    accountService: {
+      endPointId: '9e0c5a9a-1b2c-4d3e-8f40-5a6b7c8d9e0f',
+      bootstrapUrl: 'https://127.0.0.1:48443/1/9e0c5a9a-1b2c-4d3e-8f40-5a6b7c8d9e0f',
+      pendingDevices: 1,
+      boundDevices: cameras,
+      autoBind: true,
+    },
+    simulator: { running: true, cameras, exitReason: null },
+    profileId: 'local-site',
+    ...overrides,
+  };
+}
+
+/** A device the account service knows. */
+export function siteDevice(deviceId: string, overrides: Partial<SiteDevice> = {}): SiteDevice {
+  return {
+    deviceId,
+    name: null,
+    binding: 'bound',
+    lastSeenMs: Date.now() - 2000,
+    nodes: ['0001'],
+    ...overrides,
+  };
+}
+
+/** The local-site actions the code asked main for, without the status and device reads. */
+export function siteActions(bridge: FakeBridge): Array<{ channel: string; request: unknown }> {
+  return bridge.calls.filter(
+    (call) => call.channel !== 'localSite:getStatus' && call.channel !== 'localSite:listDevices',
+  );
+}
