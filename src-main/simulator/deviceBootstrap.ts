@@ -67,7 +67,11 @@ export async function getManagementEndPoint(input: {
  * The MQTT settings of a NetEndPoint (its first MQTT scheme); `fallbackUrl` only when it names
  * none (profile: the broker the LA names takes precedence over a configured one).
  */
-export function mqttSettingsOf(netEndPoint: NetEndPoint, deviceId: string, fallbackUrl?: string): MqttSettings {
+export function mqttSettingsOf(
+  netEndPoint: NetEndPoint,
+  deviceId: string,
+  fallbackUrl?: string,
+): MqttSettings {
   const scheme = netEndPoint.Scheme.find((candidate) => candidate.Protocol === 'MQTT');
   if (scheme?.Protocol === 'MQTT') {
     return {
@@ -78,5 +82,9 @@ export function mqttSettingsOf(netEndPoint: NetEndPoint, deviceId: string, fallb
     };
   }
   if (fallbackUrl) return { url: fallbackUrl, clientId: deviceId };
-  throw new NiceProtocolError('MALFORMED', 'names no MQTT scheme and no fallback broker is set', 'NetEndPoint');
+  throw new NiceProtocolError(
+    'MALFORMED',
+    'names no MQTT scheme and no fallback broker is set',
+    'NetEndPoint',
+  );
 }

@@ -26,9 +26,14 @@ export function deviceTokenCheck(options: DeviceTokenCheckOptions): TokenCheck {
     const bound = options.boundIssuer();
     if (bound) issuers.push(bound);
     const management = options.managementIssuer();
-    if (path.kind === 'management' && path.api === 'SetManagementObject' && management) issuers.push(management);
+    if (path.kind === 'management' && path.api === 'SetManagementObject' && management)
+      issuers.push(management);
     if (issuers.length === 0) {
-      throw new NiceProtocolError('FORBIDDEN', 'the device is not bound to an account service yet', 'AccessToken');
+      throw new NiceProtocolError(
+        'FORBIDDEN',
+        'the device is not bound to an account service yet',
+        'AccessToken',
+      );
     }
     let claims: AccessTokenClaims | undefined;
     let failure: unknown;

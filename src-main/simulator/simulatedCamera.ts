@@ -1,10 +1,6 @@
-import { decodeJwt } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { verifyAccessToken, type AccessTokenClaims } from '../core/nice/accessToken';
-import { managementPath } from '../core/nice/destinationId';
-import { parseEndpointPublicJwk, type EndpointPublicJwk } from '../core/nice/endpointKeys';
-import type { TokenCheck } from '../core/nice/niceEndpoint';
+import type { EndpointPublicJwk } from '../core/nice/endpointKeys';
 import { NiceProtocolError } from '../core/nice/niceProtocolError';
 import { parseSceneMode, type NetEndPoint, type SceneMode } from '../core/nice/sceneMode';
 import { toDisposable, type Disposable } from '../core/util/disposable';
@@ -14,13 +10,11 @@ import type { WebApiClient } from '../services/webapi/webApiClient';
 import type { CameraIdentity } from './cameraIdentityStore';
 import { CameraSessions } from './cameraSessions';
 import { CameraVideo, type VideoSettings } from './cameraVideo';
-import {
-  ManagementEndPointReply,
-  parseBody,
-  type OpenControlSession,
-  type SetManagementObjectBody,
-  type SignalingBody,
-  type StartStreamingBody,
+import type {
+  OpenControlSession,
+  SetManagementObjectBody,
+  SignalingBody,
+  StartStreamingBody,
 } from './deviceBodies';
 import { registerDeviceCommands, type DeviceCommandHost } from './deviceCommands';
 import { deviceTokenCheck } from './deviceTokenCheck';
@@ -79,7 +73,6 @@ interface NodeRuntime {
   fps: RateMeter;
 }
 
-const NOT_BOUND = 'the device is not bound to an account service yet';
 /**
  * One simulated NICE camera (PEER1), speaking exactly what the site plan and the NICE profile
  * define: bootstrap over HTTPS with the LA (GetManagementEndPoint), MQTT to the broker the LA
@@ -333,7 +326,11 @@ export class SimulatedCamera implements DeviceCommandHost {
     await this.connect(this.mqttSettingsOf(grant.netEndPoint), generation);
     if (generation !== this.generation) return;
     if (this.currentState === 'bootstrapping') this.setState('registered');
-    this.logger.log('info', this.source, `registered with ${grant.laId}; waiting for the account service to bind`);
+    this.logger.log(
+      'info',
+      this.source,
+      `registered with ${grant.laId}; waiting for the account service to bind`,
+    );
   }
 
   private mqttSettingsOf(netEndPoint: NetEndPoint): MqttSettings {

@@ -8,7 +8,9 @@ import { expect, screenshotDir, test } from './webShellFixture';
 test.use({ webShellArgs: ['--local-site', '1'] });
 
 /** Draws the <video> into a canvas and reads the frame code and a luma checksum off it. */
-async function sampleVideo(page: Page): Promise<{ frame: number | null; wallClockMs: number | null; sum: number }> {
+async function sampleVideo(
+  page: Page,
+): Promise<{ frame: number | null; wallClockMs: number | null; sum: number }> {
   // An expression string, because the page's CSP forbids building functions from text.
   return page.evaluate(`(() => {
     const readFrameCode = ${readFrameCode.toString()};
@@ -43,7 +45,9 @@ test('a simulated camera shows moving video', async ({ page, webShell, pageProbl
   });
   // Frames decoded, as the page reads them from getStats().
   await expect
-    .poll(async () => Number(await page.getByTestId('live-frames-decoded').textContent()), { timeout: 20_000 })
+    .poll(async () => Number(await page.getByTestId('live-frames-decoded').textContent()), {
+      timeout: 20_000,
+    })
     .toBeGreaterThan(30);
   await expect(page.getByTestId('live-resolution')).toContainText('640');
 

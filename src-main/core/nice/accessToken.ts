@@ -41,6 +41,8 @@ export interface AccessTokenGrant {
   aud: string | readonly string[];
   Permissions: readonly Permission[];
   NodeIDs?: readonly string[];
+  /** The holder's public key (RFC 7800 `cnf.jwk`), so a receiver can encrypt its answers to it. */
+  confirmationJwk?: Readonly<Record<string, string>>;
 }
 
 /** Options of issueAccessToken. */
@@ -129,6 +131,7 @@ export async function issueAccessToken(
   const iat = Math.floor((options.now ?? new Date()).getTime() / 1000);
   const payload: Record<string, unknown> = { Permissions: [...new Set(claims.Permissions)] };
   if (nodeIds) payload.NodeIDs = nodeIds;
+  if (claims.confirmationJwk) payload.cnf = { jwk: { ...claims.confirmationJwk } };
   const key = await importEndpointPrivateKey(privateJwk, 'ES256');
   return new SignJWT(payload)
     .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: iss })

@@ -36,6 +36,7 @@ export class SiteTokens {
 
   /** Issues a token from the account service and records its id. */
   async issue(grant: TokenGrant): Promise<string> {
+    const app = this.store.app(grant.sub);
     const token = await issueAccessToken(
       {
         iss: this.identity.endPointId,
@@ -43,6 +44,9 @@ export class SiteTokens {
         aud: grant.aud,
         Permissions: grant.permissions,
         ...(grant.nodeIds ? { NodeIDs: grant.nodeIds } : {}),
+        // A registered app's key travels in its tokens, so devices can answer it encrypted
+        // before any control session has handed them the key.
+        ...(app ? { confirmationJwk: { ...app.publicJwk } } : {}),
       },
       this.identity.privateJwk,
       { expiresInSec: grant.expiresInSec ?? 3600, now: this.now() },

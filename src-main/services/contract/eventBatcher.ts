@@ -10,7 +10,14 @@ export interface EventBatcherOptions {
   flushIntervalMs?: number;
   /** Most items held per channel between flushes; older ones are discarded first. */
   maxPendingPerChannel?: number;
+  /**
+   * Low-rate channels whose events are delivered on the next turn of the event loop instead of
+   * the next tick: WebRTC signaling sits on the path to a camera's first frame.
+   */
+  immediateChannels?: readonly EventChannel[];
 }
+
+const defaultImmediateChannels: readonly EventChannel[] = ['sessions:signaled', 'sessions:changed'];
 
 /**
  * Collects events from services and hands them to the transports as bounded batches every
@@ -23,12 +30,15 @@ export class EventBatcher implements Disposable {
   private readonly flushIntervalMs: number;
   private readonly maxPending: number;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private readonly immediateChannels: ReadonlySet<EventChannel>;
   private discardedCount = 0;
   private disposed = false;
 
   constructor(options: EventBatcherOptions = {}) {
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
     this.maxPending = options.maxPendingPerChannel ?? 1000;
+    this.immediateChannels = new Set(options.immediateChannels ?? defaultImmediateChannels);
   }
 
   /** Items dropped because a channel overflowed between two flushes. */
@@ -49,7 +59,8 @@ export class EventBatcher implements Disposable {
       queue.shift();
       this.discardedCount += 1;
     }
-    this.timer ??= setTimeout(() => this.flush(), this.flushIntervalMs);
+    if (this.immediateChannels.has(channel)) this.immediate ??= setImmediate(() => this.flush());
+    else this.timer ??= setTimeout(() => this.flush(), this.flushIntervalMs);
   }
 
   /** Registers a transport; it gets every batch until disposed. */
@@ -61,7 +72,8 @@ export class EventBatcher implements Disposable {
   /** Delivers everything pending now. */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = this.immediate = undefined;
     const batches = [...this.pending.entries()];
     this.pending.clear();
     for (const [channel, items] of batches) {
@@ -72,7 +84,8 @@ export class EventBatcher implements Disposable {
   dispose(): void {
     this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = this.immediate = undefined;
     this.pending.clear();
     this.listeners.clear();
   }

@@ -77,6 +77,24 @@ describe('local site and a control session through the contract', () => {
       .toEqual([expect.objectContaining({ binding: 'bound', nodes: expect.arrayContaining(['0001']) })]);
   }, 40_000);
 
+  it('applies the console SceneMode on bind, so the camera SceneMarks land in the database over MQTT', async () => {
+    const { devices } = await value<{ devices: SiteDevice[] }>('localSite:listDevices', {});
+    const deviceId = devices[0]?.deviceId ?? '';
+    await expect
+      .poll(async () => (await value<{ stored: number }>('scenemarks:getIngestCounters', {})).stored, {
+        timeout: 20_000,
+      })
+      .toBeGreaterThan(1);
+    const counters = await value<{ rejected: number; dropped: number }>('scenemarks:getIngestCounters', {});
+    expect(counters).toMatchObject({ rejected: 0, dropped: 0 });
+    const page = await value<{ rows: { deviceId: string | null; itemTypes: string[] }[] }>(
+      'scenemarks:querySceneMarks',
+      { pageSize: 10 },
+    );
+    expect(page.rows.length).toBeGreaterThan(0);
+    expect(page.rows[0]?.deviceId).toBe(deviceId);
+  }, 30_000);
+
   it('refuses a session with a device the account service does not know', async () => {
     const result = await call('sessions:openSession', { deviceId: '00000000-0000-4000-8000-000000000000' });
     expect(result).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
@@ -155,7 +173,7 @@ describe('local site and a control session through the contract', () => {
           { timeout: 15_000 },
         )
         .toBe('connected');
-      expect(opened).toContain(`1/${deviceId}/control`);
+      await expect.poll(() => opened).toContain(`1/${deviceId}/control`);
       await expect
         .poll(
           async () =>

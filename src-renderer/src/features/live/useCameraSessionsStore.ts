@@ -231,6 +231,8 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
     pc.ontrack = (event) => {
       const view = views.value[runtime.sessionId];
       if (runtime.closed || !view) return;
+      // Live monitoring wants the lowest latency: play frames as soon as they decode.
+      event.receiver.jitterBufferTarget = 0;
       const stream = event.streams[0];
       if (stream) {
         view.stream = markRaw(stream);
@@ -286,6 +288,14 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
     sendSignal(runtime, { sessionId: runtime.sessionId, type: 'answer', sdp: answerSdp }, true);
     runtime.holdLocal = false;
     for (const candidate of runtime.heldLocal.splice(0)) queueLocalCandidate(runtime, candidate);
+    // The first offer already carries the video track, so the camera can start its frames
+    // while ICE and DTLS finish: StartStreaming runs in parallel instead of after `connected`.
+    if (!runtime.streamingRequested) {
+      runtime.streamingRequested = true;
+      void runControl(runtime, async () => {
+        await requestStreaming(runtime);
+      });
+    }
   }
 
   async function addRemoteCandidate(

@@ -35,6 +35,8 @@ export class FakePeerConnection implements CameraPeerConnection {
   ontrack: ((event: RTCTrackEvent) => void) | null = null;
   ondatachannel: ((event: RTCDataChannelEvent) => void) | null = null;
 
+  /** The receiver of the fake track: the store lowers its jitter buffer target for live video. */
+  readonly receiver: { jitterBufferTarget: number | null } = { jitterBufferTarget: null };
   readonly remoteDescriptions: RTCSessionDescriptionInit[] = [];
   readonly addedCandidates: RTCIceCandidateInit[] = [];
   answersCreated = 0;
@@ -92,7 +94,7 @@ export class FakePeerConnection implements CameraPeerConnection {
   }
 
   addRemoteTrack(stream: MediaStream): void {
-    this.ontrack?.({ streams: [stream], track: {} } as unknown as RTCTrackEvent);
+    this.ontrack?.({ streams: [stream], track: {}, receiver: this.receiver } as unknown as RTCTrackEvent);
   }
 
   openDataChannel(label: string): FakeDataChannel {

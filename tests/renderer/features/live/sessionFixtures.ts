@@ -23,17 +23,33 @@ export function controlSession(state: SessionState, overrides: Partial<ControlSe
 
 /** Answers every sessions channel the way a healthy main would. */
 export function respondAsMain(bridge: FakeBridge): FakeBridge {
+  // Like main, a session that streams stays `streaming` when the peer reports `connected`.
+  let streaming = false;
   return bridge
     .respond('sessions:openSession', () => ({ ok: true, value: controlSession('establishing') }))
     .respond('sessions:sendSignal', () => ({ ok: true, value: {} }))
     .respond('sessions:reportPeerState', (request) => {
       const peerState = (request as { peerState: string }).peerState;
       const state: SessionState =
-        peerState === 'connected' ? 'connected' : peerState === 'closed' ? 'closed' : 'signaling';
+        peerState === 'connected'
+          ? streaming
+            ? 'streaming'
+            : 'connected'
+          : peerState === 'closed'
+            ? 'closed'
+            : streaming
+              ? 'streaming'
+              : 'signaling';
       return { ok: true, value: controlSession(state) };
     })
-    .respond('sessions:startStreaming', () => ({ ok: true, value: controlSession('streaming') }))
-    .respond('sessions:stopStreaming', () => ({ ok: true, value: controlSession('connected') }))
+    .respond('sessions:startStreaming', () => {
+      streaming = true;
+      return { ok: true, value: controlSession('streaming') };
+    })
+    .respond('sessions:stopStreaming', () => {
+      streaming = false;
+      return { ok: true, value: controlSession('connected') };
+    })
     .respond('sessions:closeSession', (request) => ({
       ok: true,
       value: controlSession('closed', {

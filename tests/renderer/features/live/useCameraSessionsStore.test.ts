@@ -132,7 +132,7 @@ describe('useCameraSessionsStore', () => {
     ]);
   });
 
-  it('reports every peer state and starts streaming once, after main heard "connected"', async () => {
+  it('reports every peer state and starts streaming once, right after its answer, while ICE runs', async () => {
     const sessions = await openSession();
     const pc = await offer();
     pc.setConnectionState('connecting');
@@ -148,9 +148,12 @@ describe('useCameraSessionsStore', () => {
       { sessionId, peerState: 'connected' },
     ]);
     expect(requestsOn(bridge, 'sessions:startStreaming')).toEqual([{ sessionId }]);
-    const channels = bridge.calls.map((call) => call.channel);
-    expect(channels.indexOf('sessions:startStreaming')).toBeGreaterThan(
-      channels.indexOf('sessions:reportPeerState') + 1,
+    // The first offer carries the video track: StartStreaming need not wait for `connected`.
+    const calls = bridge.calls.map(
+      (call) => `${call.channel}:${String((call.request as { type?: string }).type ?? '')}`,
+    );
+    expect(calls.indexOf('sessions:startStreaming:')).toBeGreaterThan(
+      calls.indexOf('sessions:sendSignal:answer'),
     );
     expect(sessions.viewOf(sessionId)?.peerState).toBe('connected');
   });
@@ -175,6 +178,7 @@ describe('useCameraSessionsStore', () => {
     const stream = new MediaStream();
     pc.addRemoteTrack(stream);
     expect(sessions.viewOf(sessionId)?.stream).toBe(stream);
+    expect(pc.receiver.jitterBufferTarget).toBe(0);
   });
 
   it('passes every message of a data DataChannel to main and counts what main refused', async () => {
@@ -263,7 +267,8 @@ describe('useCameraSessionsStore', () => {
     });
     await sessions.open(deviceId);
     await flushPromises();
-    expect(sessions.viewOf(sessionId)?.session.state).toBe('signaling');
+    // Answered, then StartStreaming went out at once (the offer already carried the track).
+    expect(sessions.viewOf(sessionId)?.session.state).toBe('streaming');
     expect(requestsOn(bridge, 'sessions:sendSignal')).toEqual([
       { sessionId, type: 'answer', sdp: 'v=0\r\no=fake-answer 1\r\n' },
     ]);

@@ -142,4 +142,16 @@ describe('EventBatcher with real timers', () => {
     expect(items.map((item) => (item as LogEntry).seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     batcher.dispose();
   });
+
+  it('delivers signaling on the next turn, with what else is pending, without waiting for the interval', async () => {
+    const batcher = new EventBatcher({ flushIntervalMs: 10_000 });
+    const batches: { channel: EventChannel; items: readonly unknown[] }[] = [];
+    batcher.subscribe((channel, items) => batches.push({ channel, items }));
+    batcher.publish('diagnostics:logged', entry(1));
+    batcher.publish('sessions:signaled', { sessionId: 's', type: 'bye' });
+    expect(batches).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches.map((batch) => batch.channel).sort()).toEqual(['diagnostics:logged', 'sessions:signaled']);
+    batcher.dispose();
+  });
 });
