@@ -54,6 +54,75 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 }, 30_000);
 
+/** Opens a session with `deviceId` and plays the renderer's part until the peer is connected. */
+async function connectPeer(deviceId: string) {
+  const session = await value<ControlSession>('sessions:openSession', { deviceId });
+  expect(session.state).toBe('establishing');
+  const { sessionId } = session;
+  const peer = new wrtc.RTCPeerConnection();
+  const counters: number[] = [];
+  const opened: string[] = [];
+  peer.ondatachannel = (event: { channel: { label: string } }) => opened.push(event.channel.label);
+  peer.ontrack = (event: { track: unknown }) => {
+    const sink = new wrtc.nonstandard.RTCVideoSink(event.track);
+    sink.onframe = ({ frame }: { frame: { width: number; height: number; data: Uint8Array } }) => {
+      const code = readFrameCode((x, y) => frame.data[y * frame.width + x] ?? 0, frame.width, frame.height);
+      if (code) counters.push(code.frame);
+      if (counters.length > 40) sink.stop();
+    };
+  };
+  peer.onicecandidate = ({
+    candidate,
+  }: {
+    candidate: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null } | null;
+  }) => {
+    void value('sessions:sendSignal', {
+      sessionId,
+      type: 'candidate',
+      candidate: candidate
+        ? { candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex }
+        : { candidate: '', sdpMid: '0', sdpMLineIndex: 0 },
+    });
+  };
+  peer.onconnectionstatechange = () => {
+    void value('sessions:reportPeerState', { sessionId, peerState: peer.connectionState });
+  };
+  await expect
+    .poll(() => signals.some((s) => s.sessionId === sessionId && s.type === 'offer'), { timeout: 15_000 })
+    .toBe(true);
+  const offer = signals.find((s) => s.sessionId === sessionId && s.type === 'offer');
+  if (offer?.type !== 'offer') throw new Error('no offer');
+  await peer.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+  const answer = await peer.createAnswer();
+  await peer.setLocalDescription(answer);
+  await value('sessions:sendSignal', { sessionId, type: 'answer', sdp: answer.sdp });
+  let applied = 0;
+  const applyCandidates = async (): Promise<void> => {
+    const candidates = signals.filter((s) => s.sessionId === sessionId && s.type === 'candidate');
+    for (const signal of candidates.slice(applied)) {
+      applied++;
+      if (signal.type === 'candidate' && signal.candidate.candidate !== '') {
+        await peer.addIceCandidate(signal.candidate);
+      }
+    }
+  };
+  await expect
+    .poll(
+      async () => {
+        await applyCandidates();
+        return peer.connectionState;
+      },
+      { timeout: 15_000 },
+    )
+    .toBe('connected');
+  return { sessionId, peer, counters, opened };
+}
+
+async function firstDevice(): Promise<string> {
+  const { devices } = await value<{ devices: SiteDevice[] }>('localSite:listDevices', {});
+  return devices[0]?.deviceId ?? '';
+}
+
 describe('local site and a control session through the contract', () => {
   it('offers the local site on first run and starts it with one simulated camera', async () => {
     const before = await value<LocalSiteStatus>('localSite:getStatus', {});
@@ -101,84 +170,15 @@ describe('local site and a control session through the contract', () => {
   });
 
   it('streams video to a WebRTC peer in the renderer role, with the drawn counter advancing', async () => {
-    const { devices } = await value<{ devices: SiteDevice[] }>('localSite:listDevices', {});
-    const deviceId = devices[0]?.deviceId ?? '';
-    const session = await value<ControlSession>('sessions:openSession', { deviceId });
-    expect(session.state).toBe('establishing');
-    const { sessionId } = session;
-
-    const peer = new wrtc.RTCPeerConnection();
-    const counters: number[] = [];
-    const opened: string[] = [];
+    const deviceId = await firstDevice();
+    const { sessionId, peer, counters, opened } = await connectPeer(deviceId);
     try {
-      peer.ondatachannel = (event: { channel: { label: string } }) => opened.push(event.channel.label);
-      peer.ontrack = (event: { track: unknown }) => {
-        const sink = new wrtc.nonstandard.RTCVideoSink(event.track);
-        sink.onframe = ({ frame }: { frame: { width: number; height: number; data: Uint8Array } }) => {
-          const code = readFrameCode(
-            (x, y) => frame.data[y * frame.width + x] ?? 0,
-            frame.width,
-            frame.height,
-          );
-          if (code) counters.push(code.frame);
-          if (counters.length > 40) sink.stop();
-        };
-      };
-      peer.onicecandidate = ({
-        candidate,
-      }: {
-        candidate: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null } | null;
-      }) => {
-        void value('sessions:sendSignal', {
-          sessionId,
-          type: 'candidate',
-          candidate: candidate
-            ? {
-                candidate: candidate.candidate,
-                sdpMid: candidate.sdpMid,
-                sdpMLineIndex: candidate.sdpMLineIndex,
-              }
-            : { candidate: '', sdpMid: '0', sdpMLineIndex: 0 },
-        });
-      };
-      peer.onconnectionstatechange = () => {
-        void value('sessions:reportPeerState', { sessionId, peerState: peer.connectionState });
-      };
-
-      await expect
-        .poll(() => signals.some((s) => s.sessionId === sessionId && s.type === 'offer'), { timeout: 15_000 })
-        .toBe(true);
-      const offer = signals.find((s) => s.sessionId === sessionId && s.type === 'offer');
-      if (offer?.type !== 'offer') throw new Error('no offer');
-      await peer.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
-      const answer = await peer.createAnswer();
-      await peer.setLocalDescription(answer);
-      await value('sessions:sendSignal', { sessionId, type: 'answer', sdp: answer.sdp });
-      let applied = 0;
-      const applyCandidates = async (): Promise<void> => {
-        const candidates = signals.filter((s) => s.sessionId === sessionId && s.type === 'candidate');
-        for (const signal of candidates.slice(applied)) {
-          applied++;
-          if (signal.type === 'candidate' && signal.candidate.candidate !== '') {
-            await peer.addIceCandidate(signal.candidate);
-          }
-        }
-      };
-      await expect
-        .poll(
-          async () => {
-            await applyCandidates();
-            return peer.connectionState;
-          },
-          { timeout: 15_000 },
-        )
-        .toBe('connected');
       await expect.poll(() => opened).toContain(`1/${deviceId}/control`);
       await expect
-        .poll(
-          async () =>
-            (await value<{ sessions: ControlSession[] }>('sessions:listSessions', {})).sessions[0]?.state,
-        )
+        .poll(async () => {
+          const { sessions } = await value<{ sessions: ControlSession[] }>('sessions:listSessions', {});
+          return sessions.find((entry) => entry.sessionId === sessionId)?.state;
+        })
         .toBe('connected');
 
       const streaming = await value<ControlSession>('sessions:startStreaming', {
@@ -206,6 +206,40 @@ describe('local site and a control session through the contract', () => {
       peer.close();
     }
   }, 90_000);
+
+  it('shows a camera that stops answering as TIMEOUT, and recovers when it answers again', async () => {
+    const { sessionId, peer } = await connectPeer(await firstDevice());
+    try {
+      services.localSite.fault(0, { kind: 'stopAnswering' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const timedOut = await call('sessions:startStreaming', { sessionId });
+      expect(timedOut).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
+      services.localSite.fault(0, { kind: 'clear' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const recovered = await value<ControlSession>('sessions:startStreaming', { sessionId });
+      expect(recovered.state).toBe('streaming');
+    } finally {
+      peer.close();
+      await call('sessions:closeSession', { sessionId });
+    }
+  }, 40_000);
+
+  it('stores malformed SceneMarks of a faulty camera as rejects and goes on storing good ones after', async () => {
+    const counters = () =>
+      value<{ stored: number; rejected: number; dropped: number }>('scenemarks:getIngestCounters', {});
+    services.localSite.fault(0, { kind: 'malformed' });
+    await expect.poll(async () => (await counters()).rejected, { timeout: 15_000 }).toBeGreaterThan(0);
+    services.localSite.fault(0, { kind: 'clear' });
+    const before = (await counters()).stored;
+    await expect.poll(async () => (await counters()).stored, { timeout: 15_000 }).toBeGreaterThan(before);
+    expect((await counters()).dropped).toBe(0);
+    const db = new Database(services.info.databaseFile, { readonly: true });
+    const reject = db.prepare('SELECT source, reason FROM rejects ORDER BY id DESC LIMIT 1').get() as
+      { source: string; reason: string } | undefined;
+    db.close();
+    expect(reject?.source).toMatch(/^mqtt:/);
+    expect(reject?.reason.length).toBeGreaterThan(0);
+  }, 40_000);
 
   it('stops the local site and frees its broker', async () => {
     const status = await value<LocalSiteStatus>('localSite:stop', {});
