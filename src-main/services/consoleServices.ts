@@ -26,6 +26,7 @@ import { CmfDataIntake } from './scenemarks/cmfDataIntake';
 import { MqttDataSource } from './scenemarks/mqttDataSource';
 import { ControlSessionService } from './sessions/controlSessionService';
 import { SessionRepository } from './sessions/sessionRepository';
+import { ConsoleDataReceiver } from './webapi/consoleDataReceiver';
 import { consoleSceneMode } from './sessions/consoleSceneMode';
 // The composition root starts the embedded site; no service depends on it (ARCHITECTURE).
 import { LocalSite } from '../embedded/localSite/localSite';
@@ -113,10 +114,11 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     log,
   );
   const sceneMarkQuery = new SceneMarkQueryService(database.db);
+  const sceneMarkStore = new SceneMarkRepository(database.db);
   // Disposed before the database closes: the last batch is committed on the way out.
   const ingest = disposables.add(
     new IngestPipeline({
-      repository: new SceneMarkRepository(database.db),
+      repository: sceneMarkStore,
       logger: log,
       publisher: {
         ingested: (summary) => events.publish('scenemarks:ingested', summary),
@@ -148,6 +150,7 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     privateJwk: () => identity.privateJwk(),
   });
   disposables.add(new MqttDataSource(hub, intake, async () => (await identity.identity()).endPointId));
+  const dataReceiver = new ConsoleDataReceiver({ ingest, repository: sceneMarkStore, identity, logger: log });
   const localSite = new LocalSite({
     dataDir: options.dataDir,
     siteMigrationsDir: join(dirname(options.migrationsDir), 'site-migrations'),
@@ -158,6 +161,7 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     publish: (status) => events.publish('localSite:changed', status),
     simulatorEntry: options.simulatorEntry,
     video: options.simulatorVideo,
+    dataReceiver,
   });
   const sessions = disposables.add(
     new ControlSessionService({
@@ -181,12 +185,18 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
         const me = await identity.identity();
         const brokerUrl = localSite.status().broker?.tcpUrl;
         if (!brokerUrl) return;
+        // Node 0001 reports over MQTT, any other node over HTTPS: both data paths stay in use.
         for (const nodeId of device.nodes) {
+          const origin = nodeId === '0001' ? undefined : dataReceiver.origin;
+          const webApi = origin
+            ? { origin, accessToken: await localSite.dataTokenFor(device.deviceId) }
+            : undefined;
           const sceneMode = consoleSceneMode({
             consoleId: me.endPointId,
             consoleJwk: me.publicJwk,
             nodeId,
             brokerUrl,
+            webApi,
           });
           await sessions.applySceneMode(device.deviceId, nodeId, sceneMode);
         }

@@ -32,6 +32,11 @@ export interface LocalSiteOptions {
   /** The simulator's process entry (tests run it from source). */
   simulatorEntry?: SimulatorEntry;
   video?: { width: number; height: number; fps: number };
+  /** The console's HTTPS data endpoint, started with the site's certificate while it runs. */
+  dataReceiver?: {
+    start(tls: { cert: string; key: string }, credentials: SessionCredentials): Promise<string>;
+    stop(): Promise<void>;
+  };
 }
 
 interface Running {
@@ -177,6 +182,19 @@ export class LocalSite implements SessionCredentials, Disposable {
     return running.accountService.issueToken({ sub: endPointId, ...grant, expiresInSec: 3600 });
   }
 
+  /** The Bearer token a device presents to the console's HTTPS data endpoint (Data, 24 h). */
+  async dataTokenFor(deviceId: string): Promise<string> {
+    const running = this.running;
+    if (!running) throw new ContractFailure('UNAVAILABLE', 'the local site is not running');
+    const { endPointId } = await this.options.identity.identity();
+    return running.accountService.issueToken({
+      sub: deviceId,
+      aud: endPointId,
+      permissions: ['Data'],
+      expiresInSec: 24 * 60 * 60,
+    });
+  }
+
   async dispose(): Promise<void> {
     await this.transition?.catch(() => undefined);
     await this.doStop(false);
@@ -223,6 +241,7 @@ export class LocalSite implements SessionCredentials, Disposable {
       const profileId = await this.upsertProfile(broker.tcpUrl, consolePassword);
       const unsubscribe = accountService.onDidChange(() => this.changed());
       this.running = { broker, accountService, profileId, unsubscribe };
+      await this.options.dataReceiver?.start(certificate, this);
       const status = await connections.connect(profileId);
       if (status.state.status !== 'connected') {
         throw new Error(`the console could not connect to the embedded broker (${status.state.status})`);
@@ -251,6 +270,7 @@ export class LocalSite implements SessionCredentials, Disposable {
       this.running = undefined;
       await accountService?.close().catch(() => undefined);
       await broker?.close().catch(() => undefined);
+      await this.options.dataReceiver?.stop().catch(() => undefined);
       this.setState('failed', message);
       throw new ContractFailure('UNAVAILABLE', `the local site did not start: ${message}`);
     }
@@ -271,6 +291,7 @@ export class LocalSite implements SessionCredentials, Disposable {
     this.bound.clear();
     await running.accountService.close().catch(() => undefined);
     await running.broker.close().catch(() => undefined);
+    await this.options.dataReceiver?.stop().catch(() => undefined);
     if (byOperator) this.options.preferences.update({ autostart: false });
     this.setState('stopped', null);
     return this.status();

@@ -8,12 +8,14 @@ export interface ConsoleSceneModeOptions {
   /** The broker devices publish to, as they reach it (the local site's TCP listener). */
   brokerUrl: string;
   qos?: 0 | 1 | 2;
+  /** Deliver over HTTPS to the console's data endpoint instead of MQTT. */
+  webApi?: { origin: string; accessToken: string };
 }
 
 /**
  * The SceneMode the console applies to a node of a newly bound device so its SceneMarks reach
  * the console (digest §3.5): people and vehicles once a second, to the console's MQTT data
- * topic at QoS 1, encrypted to the console's key.
+ * topic at QoS 1 or to its HTTPS data endpoint, encrypted to the console's key.
  */
 export function consoleSceneMode(options: ConsoleSceneModeOptions): Record<string, unknown> {
   const consoleId = options.consoleId.toLowerCase();
@@ -22,7 +24,8 @@ export function consoleSceneMode(options: ConsoleSceneModeOptions): Record<strin
     SceneModeID: randomUUID(),
     NodeID: options.nodeId,
     Mode: {
-      SceneMode: 'Human',
+      // Label keeps every item type a node detects (Human would mute a vehicle-only node).
+      SceneMode: 'Label',
       SceneModeConfig: [
         {
           AnalysisStage: 'Detect',
@@ -38,7 +41,15 @@ export function consoleSceneMode(options: ConsoleSceneModeOptions): Record<strin
             EndPointID: consoleId,
             NodeID: '0001',
             PortID: options.nodeId,
-            Scheme: [{ Protocol: 'MQTT', Authority: options.brokerUrl, QoS: options.qos ?? 1 }],
+            Scheme: options.webApi
+              ? [
+                  {
+                    Protocol: 'WebAPI',
+                    Authority: options.webApi.origin,
+                    AccessToken: options.webApi.accessToken,
+                  },
+                ]
+              : [{ Protocol: 'MQTT', Authority: options.brokerUrl, QoS: options.qos ?? 1 }],
           },
           AppEndPoint: { APIVersion: '1.0', EndPointID: consoleId, JWK: options.consoleJwk },
           Encryption: {

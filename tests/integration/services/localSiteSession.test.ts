@@ -146,22 +146,20 @@ describe('local site and a control session through the contract', () => {
       .toEqual([expect.objectContaining({ binding: 'bound', nodes: expect.arrayContaining(['0001']) })]);
   }, 40_000);
 
-  it('applies the console SceneMode on bind, so the camera SceneMarks land in the database over MQTT', async () => {
-    const { devices } = await value<{ devices: SiteDevice[] }>('localSite:listDevices', {});
-    const deviceId = devices[0]?.deviceId ?? '';
-    await expect
-      .poll(async () => (await value<{ stored: number }>('scenemarks:getIngestCounters', {})).stored, {
-        timeout: 20_000,
-      })
-      .toBeGreaterThan(1);
+  it('applies the console SceneMode on bind: node 0001 reports over MQTT, node 0002 over HTTPS', async () => {
+    const deviceId = await firstDevice();
+    type Row = { deviceId: string | null; nodeId: string; source: string };
+    const sources = async (): Promise<string[]> => {
+      const page = await value<{ rows: Row[] }>('scenemarks:querySceneMarks', { pageSize: 200 });
+      return [
+        ...new Set(page.rows.map((row) => `${row.nodeId.slice(-4)} ${row.source.split(':')[0]}`)),
+      ].sort();
+    };
+    await expect.poll(sources, { timeout: 25_000 }).toEqual(['0001 mqtt', '0002 https']);
+    const page = await value<{ rows: Row[] }>('scenemarks:querySceneMarks', { pageSize: 10 });
+    expect(page.rows.every((row) => row.deviceId === deviceId)).toBe(true);
     const counters = await value<{ rejected: number; dropped: number }>('scenemarks:getIngestCounters', {});
     expect(counters).toMatchObject({ rejected: 0, dropped: 0 });
-    const page = await value<{ rows: { deviceId: string | null; itemTypes: string[] }[] }>(
-      'scenemarks:querySceneMarks',
-      { pageSize: 10 },
-    );
-    expect(page.rows.length).toBeGreaterThan(0);
-    expect(page.rows[0]?.deviceId).toBe(deviceId);
   }, 30_000);
 
   it('refuses a session with a device the account service does not know', async () => {
@@ -237,7 +235,7 @@ describe('local site and a control session through the contract', () => {
     const reject = db.prepare('SELECT source, reason FROM rejects ORDER BY id DESC LIMIT 1').get() as
       { source: string; reason: string } | undefined;
     db.close();
-    expect(reject?.source).toMatch(/^mqtt:/);
+    expect(reject?.source).toMatch(/^(mqtt:|https)/);
     expect(reject?.reason.length).toBeGreaterThan(0);
   }, 40_000);
 
