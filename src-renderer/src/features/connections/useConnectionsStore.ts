@@ -105,6 +105,9 @@ export const useConnectionsStore = defineStore('connections', () => {
         const next = { ...states.value };
         for (const item of items) next[item.profileId] = item.state;
         states.value = next;
+        // A profile made in main (the local site's) is not in the list yet: fetch the list.
+        if (items.some((item) => !profiles.value.some((profile) => profile.id === item.profileId)))
+          void load();
       }),
       bridge.onStateChange((state) => {
         if (state === 'connected') void load();
