@@ -49,7 +49,9 @@ describe('useConnectionsStore', () => {
     const lists = bridge.calls.filter((call) => call.channel === 'connections:listProfiles').length;
 
     // A state change of a known profile does not refetch.
-    bridge.emit('connections:statusChanged', [{ profileId: 'local-site', state: { status: 'disconnected' } }]);
+    bridge.emit('connections:statusChanged', [
+      { profileId: 'local-site', state: { status: 'disconnected' } },
+    ]);
     await flushPromises();
     expect(bridge.calls.filter((call) => call.channel === 'connections:listProfiles')).toHaveLength(lists);
     store.stop();
