@@ -75,6 +75,8 @@ export const SiteDevice = z.strictObject({
   binding: z.enum(['pending', 'bound', 'released']),
   /** Last time the device spoke to the account service (ms since the epoch). */
   lastSeenMs: z.number().nullable(),
+  /** Whether the device holds an MQTT connection to the site's broker right now. */
+  online: z.boolean(),
   nodes: z.array(z.string()),
 });
 export type SiteDevice = z.infer<typeof SiteDevice>;

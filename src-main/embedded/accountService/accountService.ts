@@ -74,7 +74,8 @@ export interface AccountService {
   issueToken(grant: TokenGrantRequest): Promise<string>;
   /** Refuses the token from now on; persisted; sent to devices in the next SetManagementObject. */
   revokeToken(jti: string): void;
-  listDevices(): SiteDevice[];
+  /** The registry's view; whether a device is online is the broker's to say (LocalSite). */
+  listDevices(): Omit<SiteDevice, 'online'>[];
   /** Control sessions brokered so far, oldest first. */
   listSessions(): SiteControlSession[];
   devicePublicJwk(deviceId: string): EndpointPublicJwk | undefined;

@@ -18,7 +18,7 @@ export interface SiteIdentity {
 }
 
 /** A device as stored, with its key. */
-export interface StoredDevice extends SiteDevice {
+export interface StoredDevice extends Omit<SiteDevice, 'online'> {
   publicJwk: EndpointPublicJwk;
 }
 

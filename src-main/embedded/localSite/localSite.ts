@@ -41,6 +41,8 @@ export interface LocalSiteOptions {
 
 interface Running {
   broker: EmbeddedBroker;
+  /** MQTT ClientIDs connected to the broker: devices use their DeviceID. */
+  clients: Set<string>;
   accountService: AccountService;
   profileId: string;
   unsubscribe: () => void;
@@ -121,7 +123,13 @@ export class LocalSite implements SessionCredentials, Disposable {
   }
 
   listDevices(): { devices: SiteDevice[] } {
-    return { devices: this.running?.accountService.listDevices() ?? [] };
+    const running = this.running;
+    if (!running) return { devices: [] };
+    return {
+      devices: running.accountService
+        .listDevices()
+        .map((device) => ({ ...device, online: running.clients.has(device.deviceId) })),
+    };
   }
 
   /** Starts the site if the operator left it running last time. */
@@ -239,8 +247,22 @@ export class LocalSite implements SessionCredentials, Disposable {
         name: 'NICE Console',
       });
       const profileId = await this.upsertProfile(broker.tcpUrl, consolePassword);
-      const unsubscribe = accountService.onDidChange(() => this.changed());
-      this.running = { broker, accountService, profileId, unsubscribe };
+      const clients = new Set<string>();
+      const connected = broker.onDidConnectClient(({ client }) => {
+        clients.add(client.clientId.toLowerCase());
+        this.changed();
+      });
+      const disconnected = broker.onDidDisconnectClient(({ client }) => {
+        clients.delete(client.clientId.toLowerCase());
+        this.changed();
+      });
+      const stopWatching = accountService.onDidChange(() => this.changed());
+      const unsubscribe = (): void => {
+        stopWatching();
+        connected.dispose();
+        disconnected.dispose();
+      };
+      this.running = { broker, clients, accountService, profileId, unsubscribe };
       await this.options.dataReceiver?.start(certificate, this);
       const status = await connections.connect(profileId);
       if (status.state.status !== 'connected') {
@@ -325,7 +347,7 @@ export class LocalSite implements SessionCredentials, Disposable {
 
   private changed(): void {
     this.options.publish(this.status());
-    for (const device of this.running?.accountService.listDevices() ?? []) {
+    for (const device of this.listDevices().devices) {
       if (device.binding !== 'bound' || this.bound.has(device.deviceId)) continue;
       this.bound.add(device.deviceId);
       for (const listener of this.boundListeners) listener(device);

@@ -239,6 +239,26 @@ describe('local site and a control session through the contract', () => {
     expect(reject?.reason.length).toBeGreaterThan(0);
   }, 40_000);
 
+  it('shows a camera whose connection drops as offline, and online and answering again once it is back', async () => {
+    const deviceId = await firstDevice();
+    const online = async (): Promise<boolean | undefined> =>
+      (await value<{ devices: SiteDevice[] }>('localSite:listDevices', {})).devices.find(
+        (device) => device.deviceId === deviceId,
+      )?.online;
+    expect(await online()).toBe(true);
+    services.localSite.fault(0, { kind: 'dropConnection', reconnectAfterMs: 1500 });
+    await expect.poll(online, { timeout: 5_000, interval: 50 }).toBe(false);
+    await expect.poll(online, { timeout: 15_000 }).toBe(true);
+    const { sessionId, peer } = await connectPeer(deviceId);
+    try {
+      const streaming = await value<ControlSession>('sessions:startStreaming', { sessionId });
+      expect(streaming.state).toBe('streaming');
+    } finally {
+      peer.close();
+      await call('sessions:closeSession', { sessionId });
+    }
+  }, 40_000);
+
   it('stops the local site and frees its broker', async () => {
     const status = await value<LocalSiteStatus>('localSite:stop', {});
     expect(status).toMatchObject({ state: 'stopped', broker: null, profileId: null });

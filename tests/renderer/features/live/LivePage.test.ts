@@ -23,7 +23,7 @@ describe('LivePage', () => {
     status = runningSite(2);
     devices = [
       siteDevice(deviceId, { name: 'Lobby camera' }),
-      siteDevice(pendingId, { binding: 'pending', nodes: [] }),
+      siteDevice(pendingId, { binding: 'pending', nodes: [], online: false }),
     ];
     bridge = respondAsMain(new FakeBridge())
       .respond('localSite:getStatus', () => ({ ok: true, value: status }))
@@ -54,6 +54,8 @@ describe('LivePage', () => {
     expect(rows[0]?.text()).toContain('Lobby camera');
     expect(rows[0]?.get('[data-testid=live-device-binding]').text()).toBe('bound');
     expect(rows[1]?.get('[data-testid=live-device-binding]').text()).toBe('pending');
+    expect(rows[0]?.get('[data-testid=live-device-online]').text()).toBe('online');
+    expect(rows[1]?.get('[data-testid=live-device-online]').text()).toBe('offline');
     expect(rows[0]?.get('[data-testid=live-device-watch]').attributes('disabled')).toBeUndefined();
     expect(rows[1]?.get('[data-testid=live-device-watch]').attributes('disabled')).toBeDefined();
     expect(wrapper.find('[data-testid=live-no-camera]').exists()).toBe(true);

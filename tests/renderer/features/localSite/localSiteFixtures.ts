@@ -47,6 +47,7 @@ export function siteDevice(deviceId: string, overrides: Partial<SiteDevice> = {}
     name: null,
     binding: 'bound',
     lastSeenMs: Date.now() - 2000,
+    online: true,
     nodes: ['0001'],
     ...overrides,
   };
