@@ -1,4 +1,4 @@
-import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
+import { BrowserWindow, ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { invokeChannels } from '../../src-shared/contract/channels';
 import { fail } from '../../src-shared/contract/result';
 import { toDisposable, type Disposable } from '../core/util/disposable';
@@ -22,6 +22,19 @@ export function registerIpcTransport(
     return frame !== null && frame.parent === null && location.isOwnUrl(frame.url);
   };
 
+  // A reloaded or closed page leaves what it opened on main's side (camera sessions) behind.
+  const watched = new Set<number>();
+  const watchSender = (sender: WebContents, caller: string): void => {
+    if (watched.has(sender.id)) return;
+    watched.add(sender.id);
+    sender.on('did-start-navigation', (details) => {
+      if (details.isMainFrame && !details.isSameDocument) dispatcher.callerGone(caller);
+    });
+    sender.once('destroyed', () => {
+      watched.delete(sender.id);
+      dispatcher.callerGone(caller);
+    });
+  };
   for (const channel of invokeChannels) {
     ipcMain.handle(channel, (event, payload: unknown) => {
       if (!isTrusted(event)) {
@@ -32,10 +45,9 @@ export function registerIpcTransport(
         );
         return fail('INVALID_REQUEST', 'sender is not the console page');
       }
-      return dispatcher.dispatch(channel, payload, {
-        transport: 'electron',
-        caller: `window:${event.sender.id}`,
-      });
+      const caller = `window:${event.sender.id}`;
+      watchSender(event.sender, caller);
+      return dispatcher.dispatch(channel, payload, { transport: 'electron', caller });
     });
   }
 

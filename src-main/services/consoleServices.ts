@@ -250,7 +250,7 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     'localSite:stop': () => localSite.stop(),
     'localSite:declineFirstRun': () => localSite.declineFirstRun(),
     'localSite:listDevices': () => localSite.listDevices(),
-    'sessions:openSession': (request) => sessions.open(request),
+    'sessions:openSession': (request, context) => sessions.open(request, context.caller),
     'sessions:sendSignal': (request) => sessions.sendSignal(request),
     'sessions:reportPeerState': (request) => sessions.reportPeerState(request),
     'sessions:startStreaming': (request) => sessions.startStreaming(request),
@@ -260,6 +260,7 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     'sessions:deliverData': (request) => sessions.deliverData(request),
   };
   const dispatcher = new ContractDispatcher(handlers, log);
+  disposables.add(dispatcher.onCallerGone((caller) => void sessions.closeOwnedBy(caller)));
   log.log(
     'info',
     'console',

@@ -69,6 +69,7 @@ export function serveBridgeSocket(
   socket.on('close', (code) => {
     subscription.dispose();
     logger.log('info', 'web-shell', `${caller} disconnected (${code})`);
+    dispatcher.callerGone(caller);
   });
   socket.on('error', (error) => logger.log('warn', 'web-shell', `${caller} socket error: ${error.message}`));
 }

@@ -5,6 +5,7 @@ import {
   type InvokeResponse,
 } from '../../../src-shared/contract/contractMap';
 import { describeSchemaError, fail, ok, type Result } from '../../../src-shared/contract/result';
+import { toDisposable, type Disposable } from '../../core/util/disposable';
 import type { Logger } from '../../core/util/logger';
 import { ContractFailure } from './contractFailure';
 
@@ -31,10 +32,25 @@ export type ContractHandlers = { [C in InvokeChannel]: InvokeHandler<C> };
  * trace cross to the page.
  */
 export class ContractDispatcher {
+  private readonly goneListeners = new Set<(caller: string) => void>();
+
   constructor(
     private readonly handlers: ContractHandlers,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * Tells services that a caller went away (a closed socket, a reloaded window), so what it
+   * held open on main's side, such as a camera session, can be released.
+   */
+  callerGone(caller: string): void {
+    for (const listener of this.goneListeners) listener(caller);
+  }
+
+  onCallerGone(listener: (caller: string) => void): Disposable {
+    this.goneListeners.add(listener);
+    return toDisposable(() => this.goneListeners.delete(listener));
+  }
 
   async dispatch(channel: unknown, payload: unknown, context: InvokeContext): Promise<Result<unknown>> {
     if (!isInvokeChannel(channel)) {

@@ -64,6 +64,8 @@ interface Attachment {
 
 interface Entry {
   session: ControlSession;
+  /** The caller (a page) that opened it; its sessions close when it goes away. */
+  owner: string | undefined;
   offerTimer?: ReturnType<typeof setTimeout>;
   peerConnected: boolean;
 }
@@ -94,7 +96,7 @@ export class ControlSessionService implements Disposable {
     return [...this.sessions.values()].map((entry) => entry.session);
   }
 
-  async open(request: OpenSessionRequest): Promise<ControlSession> {
+  async open(request: OpenSessionRequest, owner?: string): Promise<ControlSession> {
     const { endpoint } = await this.attach();
     const accountService = this.requireAccountService();
     const deviceId = request.deviceId.toLowerCase();
@@ -116,7 +118,7 @@ export class ControlSessionService implements Disposable {
       streamId: null,
       trackIds: [],
     };
-    const entry: Entry = { session, peerConnected: false };
+    const entry: Entry = { session, owner, peerConnected: false };
     this.sessions.set(sessionId, entry);
     this.options.repository.started({
       sessionId,
@@ -275,6 +277,18 @@ export class ControlSessionService implements Disposable {
       );
     }
     return result.body;
+  }
+
+  /** Closes the sessions a page opened once that page is gone (reloaded, closed, disconnected). */
+  async closeOwnedBy(caller: string): Promise<void> {
+    const owned = [...this.sessions.values()].filter(
+      (entry) => entry.owner === caller && !terminal.has(entry.session.state),
+    );
+    await Promise.all(
+      owned.map((entry) =>
+        this.close({ sessionId: entry.session.sessionId, reason: 'the page that opened it went away' }),
+      ),
+    );
   }
 
   /** A message from a data DataChannel of the session, ingested like MQTT data. */

@@ -259,6 +259,27 @@ describe('local site and a control session through the contract', () => {
     }
   }, 40_000);
 
+  it('closes the sessions of a page that went away (a reload, a closed tab)', async () => {
+    const deviceId = await firstDevice();
+    const opened = (await services.dispatcher.dispatch(
+      'sessions:openSession',
+      { deviceId },
+      { transport: 'web', caller: 'page-that-reloads' },
+    )) as Result<ControlSession>;
+    if (!opened.ok) throw new Error(opened.error.message);
+    const other = await value<ControlSession>('sessions:openSession', { deviceId });
+    services.dispatcher.callerGone('page-that-reloads');
+    const stateOf = async (sessionId: string): Promise<ControlSession | undefined> =>
+      (await value<{ sessions: ControlSession[] }>('sessions:listSessions', {})).sessions.find(
+        (session) => session.sessionId === sessionId,
+      );
+    await expect
+      .poll(() => stateOf(opened.value.sessionId))
+      .toMatchObject({ state: 'closed', reason: 'the page that opened it went away' });
+    expect((await stateOf(other.sessionId))?.state).not.toBe('closed');
+    await call('sessions:closeSession', { sessionId: other.sessionId });
+  }, 30_000);
+
   it('stops the local site and frees its broker', async () => {
     const status = await value<LocalSiteStatus>('localSite:stop', {});
     expect(status).toMatchObject({ state: 'stopped', broker: null, profileId: null });
