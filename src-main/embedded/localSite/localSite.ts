@@ -227,6 +227,8 @@ export class LocalSite implements SessionCredentials, Disposable {
           { username: 'devices', password: devicePassword },
           { username: 'account-service', password: servicePassword },
         ],
+        // MQTTS for clients that want TLS; the site's own parties use TCP on loopback.
+        tls: { cert: certificate.cert, key: certificate.key },
         logger,
       });
       accountService = await startAccountService({

@@ -132,6 +132,7 @@ describe('local site and a control session through the contract', () => {
     expect(started.firstRun).toBe(false);
     expect(started.broker?.tcpUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
     expect(started.broker?.webSocketUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/mqtt$/);
+    expect(started.broker?.tlsUrl).toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/);
     expect(started.accountService?.bootstrapUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/1\/[0-9a-f-]{36}$/);
     expect(started.simulator).toMatchObject({ running: true, cameras: 1 });
     const again = await call('localSite:start', { cameras: 1 });
