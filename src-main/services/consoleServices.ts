@@ -26,6 +26,7 @@ import { CmfDataIntake } from './scenemarks/cmfDataIntake';
 import { MqttDataSource } from './scenemarks/mqttDataSource';
 import { ControlSessionService } from './sessions/controlSessionService';
 import { SessionRepository } from './sessions/sessionRepository';
+import { SessionHistoryService } from './sessions/sessionHistoryService';
 import { ConsoleDataReceiver } from './webapi/consoleDataReceiver';
 import { consoleSceneMode } from './sessions/consoleSceneMode';
 // The composition root starts the embedded site; no service depends on it (ARCHITECTURE).
@@ -177,6 +178,7 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
       },
     }),
   );
+  const sessionHistory = new SessionHistoryService(database.db, () => sessions.list());
 
   // A device the local site binds gets the console's SceneMode, so its SceneMarks reach ingest.
   disposables.add(
@@ -258,6 +260,7 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     'sessions:closeSession': (request) => sessions.close(request),
     'sessions:listSessions': () => ({ sessions: sessions.list() }),
     'sessions:deliverData': (request) => sessions.deliverData(request),
+    'sessions:queryHistory': (request) => sessionHistory.query(request),
   };
   const dispatcher = new ContractDispatcher(handlers, log);
   disposables.add(dispatcher.onCallerGone((caller) => void sessions.closeOwnedBy(caller)));

@@ -5,6 +5,7 @@ import ConnectionsPage from './features/connections/ConnectionsPage.vue';
 import DevicesPage from './features/devices/DevicesPage.vue';
 import LivePage from './features/live/LivePage.vue';
 import SceneMarksPage from './features/sceneMarks/SceneMarksPage.vue';
+import SessionsPage from './features/sessions/SessionsPage.vue';
 import SettingsPage from './features/settings/SettingsPage.vue';
 
 const views: Record<string, RouteRecordRaw['component']> = {
@@ -12,6 +13,7 @@ const views: Record<string, RouteRecordRaw['component']> = {
   devices: DevicesPage,
   liveWall: LivePage,
   sceneMarks: SceneMarksPage,
+  sessions: SessionsPage,
   settings: SettingsPage,
 };
 

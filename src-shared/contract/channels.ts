@@ -39,6 +39,7 @@ export const invokeChannels = [
   'sessions:closeSession',
   'sessions:listSessions',
   'sessions:deliverData',
+  'sessions:queryHistory',
 ] as const;
 
 /** Channels on which main pushes batches of events to the renderer. */

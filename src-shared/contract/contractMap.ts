@@ -66,6 +66,7 @@ import {
   SessionSignal,
   StartStreamingRequest,
 } from './sessionsContract';
+import { QuerySessionHistoryRequest, QuerySessionHistoryResponse } from './sessionHistoryContract';
 
 /** Request and response schema of one invoke channel. */
 export interface InvokeSchemas {
@@ -113,6 +114,7 @@ export const invokeSchemas = {
   'sessions:closeSession': { request: CloseSessionRequest, response: ControlSession },
   'sessions:listSessions': { request: ListSessionsRequest, response: ListSessionsResponse },
   'sessions:deliverData': { request: DeliverDataRequest, response: EmptyResponse },
+  'sessions:queryHistory': { request: QuerySessionHistoryRequest, response: QuerySessionHistoryResponse },
 } as const satisfies Record<InvokeChannel, InvokeSchemas>;
 
 /** The schema of one item of each event channel's batches. */

@@ -7,7 +7,7 @@ const sections = [
   { name: 'liveWall', title: 'Live wall', notice: false },
   { name: 'devices', title: 'Devices', notice: true },
   { name: 'sceneMarks', title: 'SceneMarks', notice: false },
-  { name: 'sessions', title: 'Sessions', notice: true },
+  { name: 'sessions', title: 'Sessions', notice: false },
   { name: 'webcast', title: 'Webcast', notice: true },
   { name: 'connections', title: 'Connections', notice: false },
   { name: 'settings', title: 'Settings', notice: false },

@@ -90,6 +90,14 @@ export class ControlSessionService implements Disposable {
   constructor(private readonly options: ControlSessionServiceOptions) {
     this.now = options.now ?? Date.now;
     this.timeoutMs = options.commandTimeoutMs ?? 5000;
+    const abandoned = options.repository.endAbandoned(this.now());
+    if (abandoned > 0) {
+      options.logger.log(
+        'info',
+        'sessions',
+        `${abandoned} sessions left open by the last run were marked failed`,
+      );
+    }
   }
 
   list(): ControlSession[] {

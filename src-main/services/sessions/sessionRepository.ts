@@ -13,7 +13,7 @@ export class SessionRepository {
   private readonly insert: Database.Statement;
   private readonly finish: Database.Statement;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(
       'INSERT INTO sessions (session_id, kind, peer, started_ms) VALUES (@sessionId, @kind, @peer, @startedMs)',
     );
@@ -24,6 +24,16 @@ export class SessionRepository {
 
   started(record: SessionRecord): void {
     this.insert.run(record);
+  }
+
+  /**
+   * Ends the sessions a previous run left open (the console quit or crashed while they ran), so
+   * the history never shows them as open forever. Returns how many were ended.
+   */
+  endAbandoned(nowMs: number): number {
+    return this.db
+      .prepare(`UPDATE sessions SET ended_ms = ?, outcome = 'failed', summary = ? WHERE ended_ms IS NULL`)
+      .run(nowMs, JSON.stringify({ reason: 'the console stopped while the session was open' })).changes;
   }
 
   /** Records the end once; a second call for the same session changes nothing. */

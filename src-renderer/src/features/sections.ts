@@ -50,14 +50,8 @@ export const consoleSections: readonly ConsoleSection[] = [
     path: '/sessions',
     title: 'Sessions',
     icon: Clock,
-    summary: 'History of control, WebRTC and WHISP sessions with their outcomes.',
-    pending: {
-      needs: 'control sessions and the session history store',
-      planned: [
-        'review control, WebRTC and WHISP sessions with start, end, peer and outcome',
-        'see the command audit log: what was sent, to whom, the result and latency',
-      ],
-    },
+    summary:
+      'History of the camera sessions this console opened and how they ended; the command audit log comes later.',
   },
   {
     name: 'webcast',
