@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Permission } from '../../core/nice/accessToken';
@@ -164,6 +165,8 @@ export async function startAccountService(options: AccountServiceOptions): Promi
     });
 
     const abort = new AbortController();
+    // Every call in flight listens on this one signal (a site binding many cameras at once).
+    setMaxListeners(0, abort.signal);
     const tasks = new Set<Promise<void>>();
     const listeners = new Set<() => void>();
     const site: SiteContext = {
