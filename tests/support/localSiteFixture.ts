@@ -83,6 +83,9 @@ export interface LocalSite {
   logger: RecordingLogger;
   /** Starts camera `index` and waits until the account service bound it. */
   startCamera(index?: number, options?: Partial<SimulatedCameraOptions>): Promise<SimulatedCamera>;
+  /** Runs `cleanup` when the site closes, before the site's own parts stop (last added, first run). */
+  onClose(cleanup: () => unknown): void;
+  /** Closes all the site started, and all given to onClose. */
   close(): Promise<void>;
 }
 
@@ -155,6 +158,7 @@ export async function startLocalSite(options: { cameras?: number } = {}): Promis
         await camera.waitFor('bound', 20_000);
         return camera;
       },
+      onClose: (cleanup) => cleanups.push(cleanup),
       close,
     };
   } catch (error) {
@@ -408,6 +412,33 @@ export class ConsoleWebRtcPeer {
   }
 }
 
+/** Opens a console WebRTC session to `deviceId` that closes with the site. */
+export async function openConsoleSession(site: LocalSite, deviceId: string): Promise<ConsoleWebRtcPeer> {
+  const session = new ConsoleWebRtcPeer(site, deviceId);
+  site.onClose(() => session.close());
+  await session.open();
+  return session;
+}
+
+/** A site with one camera bound and a console WebRTC session open to it. */
+export interface CameraSession {
+  site: LocalSite;
+  camera: SimulatedCamera;
+  session: ConsoleWebRtcPeer;
+}
+
+/** Starts a site and camera `index`, then opens a session to it; `site.close()` ends all three. */
+export async function startCameraSession(index: number): Promise<CameraSession> {
+  const site = await startLocalSite();
+  try {
+    const camera = await site.startCamera(index);
+    return { site, camera, session: await openConsoleSession(site, camera.deviceId) };
+  } catch (error) {
+    await site.close();
+    throw error;
+  }
+}
+
 /** Polls `check` (sync or async) until it gives a value other than undefined/false, or fails. */
 export async function eventually<T>(
   check: () => T | undefined | false | Promise<T | undefined | false>,
@@ -439,13 +470,17 @@ export class RecordingSink implements WebApiIngestSink {
   }
 }
 
+/** The console's WebAPI data server and what it received. */
+export interface ConsoleWebApi {
+  server: WebApiServer;
+  sink: RecordingSink;
+}
+
 /**
  * The console's HTTPS data receiver (services/webapi/webApiServer.ts) on 127.0.0.1, checking
- * Bearer tokens against the account service's key (Permission Data).
+ * Bearer tokens against the account service's key (Permission Data); it closes with the site.
  */
-export async function startConsoleWebApi(
-  site: LocalSite,
-): Promise<{ server: WebApiServer; sink: RecordingSink }> {
+export async function startConsoleWebApi(site: LocalSite): Promise<ConsoleWebApi> {
   const sink = new RecordingSink();
   const server = await startWebApiServer({
     consoleEndPointId: site.console.endPointId,
@@ -462,5 +497,6 @@ export async function startConsoleWebApi(
     rateLimit: false,
     sink,
   });
+  site.onClose(() => server.close());
   return { server, sink };
 }

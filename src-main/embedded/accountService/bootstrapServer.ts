@@ -1,5 +1,5 @@
 import fastifyRateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   buildCmfResponse,
   parseCmfMessage,
@@ -10,9 +10,16 @@ import {
 import { formatCommandType, managementPath } from '../../core/nice/destinationId';
 import { isEndPointId } from '../../core/nice/endPointId';
 import { NiceProtocolError } from '../../core/nice/niceProtocolError';
-import { reasonPhrase } from '../../core/nice/reasonPhrase';
 import { niceTlsCiphers, niceTlsMinVersion } from '../../core/nice/tlsProfile';
 import type { Logger } from '../../core/util/logger';
+import {
+  HttpFailure,
+  answerJsonOnly,
+  mediaType,
+  requireJsonAccept,
+  requirePost,
+  urlPath,
+} from '../../services/webapi/httpFailure';
 import { LOG_SOURCE, describeError } from './siteContext';
 
 /** The only API the LA answers over HTTPS. */
@@ -40,48 +47,6 @@ export interface BootstrapServer {
   /** `https://host:port`. */
   origin: string;
   close(): Promise<void>;
-}
-
-/** A failure before a CMF request is in hand: answered with a JSON error body. */
-class HttpFailure extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly field?: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-function errorBody(status: number, message: string, field?: string): string {
-  return JSON.stringify({
-    Version: '1.0',
-    Result: 'Error',
-    StatusCode: status,
-    Error: reasonPhrase(status) ?? 'Error',
-    Message: message,
-    ...(field !== undefined ? { Field: field } : {}),
-  });
-}
-
-function acceptsJson(accept: string | undefined): boolean {
-  if (accept === undefined || accept.trim() === '') return true;
-  return accept.split(',').some((part) => {
-    const [range = '', ...parameters] = part.split(';').map((item) => item.trim().toLowerCase());
-    const quality = parameters.find((parameter) => parameter.startsWith('q='));
-    if (quality !== undefined && !(Number(quality.slice(2)) > 0)) return false;
-    return range === 'application/json' || range === 'application/*' || range === '*/*';
-  });
-}
-
-function isJsonContentType(contentType: string | undefined): boolean {
-  const [type = '', ...parameters] = (contentType ?? '').split(';').map((item) => item.trim().toLowerCase());
-  const charset = parameters
-    .find((parameter) => parameter.startsWith('charset='))
-    ?.slice(8)
-    .replace(/"/g, '');
-  return type === 'application/json' && (charset === undefined || charset === 'utf-8' || charset === 'utf8');
 }
 
 /**
@@ -114,64 +79,35 @@ export async function startBootstrapServer(options: BootstrapServerOptions): Pro
   await app.register(fastifyRateLimit, { global: false });
   const rateLimit = app.rateLimit({ max: options.rateLimitPerSecond ?? 50, timeWindow: 1_000 });
 
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Content-Type', 'application/json; charset=utf-8');
-    reply.header('Cache-Control', 'no-store');
-    return payload;
-  });
-
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof HttpFailure) {
-      return reply
-        .code(error.status)
-        .headers(error.headers)
-        .send(errorBody(error.status, error.message, error.field));
-    }
-    const status = error.statusCode ?? 500;
-    if (status === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send(errorBody(413, `the body is larger than ${MAX_BODY_BYTES} bytes`));
-    }
-    if (status === 429) return reply.code(429).send(errorBody(429, 'too many requests; retry later'));
-    if (status >= 400 && status < 500) return reply.code(status).send(errorBody(status, error.message));
-    options.logger.log(
-      'error',
-      LOG_SOURCE,
-      `${request.method} ${request.url.split('?')[0]} failed`,
-      error.stack,
-    );
-    return reply.code(500).send(errorBody(500, 'internal error'));
-  });
-
-  app.setNotFoundHandler({ preHandler: rateLimit }, (request, reply) => {
-    void reply.code(404).send(errorBody(404, `no such resource: ${request.url.split('?')[0]}`));
+  answerJsonOnly(app, {
+    maxBodyBytes: MAX_BODY_BYTES,
+    rateLimit,
+    logInternalError: (request, error) =>
+      options.logger.log(
+        'error',
+        LOG_SOURCE,
+        `${request.method} ${urlPath(request.url)} failed`,
+        error.stack,
+      ),
   });
 
   /** Checks made before the body is read: path, method, query, Accept and Content-Type. */
   const checkRequest = async (request: FastifyRequest): Promise<void> => {
     const { version, endPointId, api } = request.params as Record<string, string | undefined>;
-    const path = request.url.split('?')[0];
     if (
       (version !== '1' && version !== '1.0') ||
       !isEndPointId(endPointId) ||
       endPointId.toLowerCase() !== ownId
     ) {
-      throw new HttpFailure(404, `no such resource: ${path}`);
+      throw new HttpFailure(404, `no such resource: ${urlPath(request.url)}`);
     }
     if (api !== BOOTSTRAP_API)
       throw new HttpFailure(404, `${api ?? ''} is not answered over HTTPS here`, 'API');
-    if (request.method !== 'POST') {
-      throw new HttpFailure(405, `${request.method} is not allowed; use POST`, undefined, { Allow: 'POST' });
-    }
+    requirePost(request);
     if (request.url.includes('?')) throw new HttpFailure(400, 'no query string is allowed', 'query');
-    if (!acceptsJson(request.headers.accept)) {
-      throw new HttpFailure(
-        406,
-        'responses are application/json, which the Accept header excludes',
-        'Accept',
-      );
-    }
-    if (!isJsonContentType(request.headers['content-type'])) {
+    requireJsonAccept(request);
+    const { type, utf8 } = mediaType(request.headers['content-type']);
+    if (type !== 'application/json' || !utf8) {
       throw new HttpFailure(415, 'Content-Type must be application/json (UTF-8)', 'Content-Type');
     }
   };

@@ -73,11 +73,8 @@ export interface BrokerClientEvent {
   clientCount: number;
 }
 
-/**
- * The running embedded broker. It speaks MQTT 3.1 and 3.1.1 only: aedes 1.x refuses an MQTT 5
- * CONNECT with return code 1 (unacceptable protocol version), so clients must use version 4.
- */
-export interface EmbeddedBroker {
+/** Where the embedded broker listens. */
+export interface BrokerAddresses {
   readonly host: string;
   readonly tcpPort: number;
   /** `mqtt://host:port` */
@@ -88,6 +85,13 @@ export interface EmbeddedBroker {
   readonly tlsPort: number | null;
   /** `mqtts://host:port`, or null when TLS is off. */
   readonly tlsUrl: string | null;
+}
+
+/**
+ * The running embedded broker. It speaks MQTT 3.1 and 3.1.1 only: aedes 1.x refuses an MQTT 5
+ * CONNECT with return code 1 (unacceptable protocol version), so clients must use version 4.
+ */
+export interface EmbeddedBroker extends BrokerAddresses {
   /** Authenticated clients connected now. */
   clientCount(): number;
   onDidConnectClient(listener: (event: BrokerClientEvent) => void): Disposable;
@@ -181,7 +185,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     await new Promise<void>((done) => aedes.close(() => done()));
     throw failure.reason;
   }
-  return new RunningBroker(aedes, host, listeners, peers, logger);
+  const broker = new RunningBroker(aedes, listeners, peers, logger);
+  const addresses = addressesOf(host, listeners);
+  const urls = [addresses.tcpUrl, addresses.webSocketUrl, addresses.tlsUrl];
+  logger.log('info', source, `listening on ${urls.filter(Boolean).join(', ')}`);
+  // Plain values, copied onto the broker so the class need not declare them a second time.
+  return Object.assign(broker, addresses);
 }
 
 /** Brackets an IPv6 literal for use in a URL. */
@@ -189,44 +198,42 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-class RunningBroker implements EmbeddedBroker {
-  readonly tcpPort: number;
-  readonly tcpUrl: string;
-  readonly webSocketPort: number;
-  readonly webSocketUrl: string;
-  readonly tlsPort: number | null;
-  readonly tlsUrl: string | null;
+/** The ports the listeners got (0 for the TCP and WebSocket ones if missing) and their URLs. */
+function addressesOf(host: string, listeners: readonly BrokerListener[]): BrokerAddresses {
+  const portOf = (transport: BrokerTransport): number | null =>
+    listeners.find((listener) => listener.transport === transport)?.port ?? null;
+  const tcpPort = portOf('tcp') ?? 0;
+  const webSocketPort = portOf('webSocket') ?? 0;
+  const tlsPort = portOf('tls');
+  return {
+    host,
+    tcpPort,
+    tcpUrl: `mqtt://${urlHost(host)}:${tcpPort}`,
+    webSocketPort,
+    webSocketUrl: `ws://${urlHost(host)}:${webSocketPort}/mqtt`,
+    tlsPort,
+    tlsUrl: tlsPort === null ? null : `mqtts://${urlHost(host)}:${tlsPort}`,
+  };
+}
+
+/** The broker's behaviour; startEmbeddedBroker adds its addresses. */
+class RunningBroker implements Omit<EmbeddedBroker, keyof BrokerAddresses> {
   private readonly connectListeners = new Set<(event: BrokerClientEvent) => void>();
   private readonly disconnectListeners = new Set<(event: BrokerClientEvent) => void>();
   private closing: Promise<void> | undefined;
 
   constructor(
     private readonly aedes: Aedes,
-    readonly host: string,
     private readonly listeners: BrokerListener[],
     private readonly peers: WeakMap<Client, Peer>,
     private readonly logger: Logger,
   ) {
-    const portOf = (transport: BrokerTransport): number | null =>
-      listeners.find((listener) => listener.transport === transport)?.port ?? null;
-    this.tcpPort = portOf('tcp') ?? 0;
-    this.webSocketPort = portOf('webSocket') ?? 0;
-    this.tlsPort = portOf('tls');
-    this.tcpUrl = `mqtt://${urlHost(host)}:${this.tcpPort}`;
-    this.webSocketUrl = `ws://${urlHost(host)}:${this.webSocketPort}/mqtt`;
-    this.tlsUrl = this.tlsPort === null ? null : `mqtts://${urlHost(host)}:${this.tlsPort}`;
-
     // `client` and `clientDisconnect` pair up exactly (aedes counts `connectedClients` on them);
     // `clientReady` can be skipped by a client that drops during its CONNACK.
     aedes.on('client', (client) => this.emit(this.connectListeners, client, 'connected'));
     aedes.on('clientDisconnect', (client) => this.emit(this.disconnectListeners, client, 'disconnected'));
     aedes.on('clientError', (client, error) => this.logClientError(client, error));
     aedes.on('connectionError', (client, error) => this.logClientError(client, error));
-    logger.log(
-      'info',
-      source,
-      `listening on ${[this.tcpUrl, this.webSocketUrl, this.tlsUrl].filter(Boolean).join(', ')}`,
-    );
   }
 
   clientCount(): number {

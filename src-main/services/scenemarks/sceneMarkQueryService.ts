@@ -25,6 +25,8 @@ export const maxInlineImageBytes = 256 * 1024;
 const maxCachedStatements = 512;
 /** Most values of each facet listed. */
 const maxFacetValues = 1000;
+/** Granularity of `scenemark_minutes`, the per-minute SceneMark counts. */
+const minuteMs = 60_000;
 
 const imageMimeTypes: Readonly<Record<string, string>> = { JPEG: 'image/jpeg', PNG: 'image/png' };
 
@@ -183,7 +185,8 @@ export class SceneMarkQueryService {
         count: number;
       }>) {
         if (bucket < 0 || bucket >= bucketCount) continue;
-        counts[bucket] = count;
+        // The per-minute shape answers a bucket in up to three parts (see timelineSql).
+        counts[bucket] = (counts[bucket] ?? 0) + count;
         total += count;
       }
     }
@@ -196,6 +199,10 @@ export class SceneMarkQueryService {
    * - devices (and nodes) only: `scenemarks_by_device` over the range, grouped by bucket (the
    *   sort is over that device's SceneMarks alone);
    * - event types only: one range count per bucket and type on `scenemarks_by_event`;
+   * - no filter but the range, with whole-minute buckets (the range covering at least one whole
+   *   minute): one sum per bucket over the per-minute counts of `scenemark_minutes` (migration
+   *   0007), plus the partial minutes at either edge of the range counted on
+   *   `scenemarks_by_time`; the whole history is then a few thousand rows rather than millions;
    * - anything else: one range count per bucket on `scenemarks_by_time`, which carries every
    *   filter column. Counting ranges in time order needs no sort of the whole range.
    */
@@ -225,6 +232,33 @@ export class SceneMarkQueryService {
               GROUP BY bucket`,
         params,
       };
+    }
+    if (only(['from', 'to']) && bucketMs % minuteMs === 0) {
+      // Bucket edges are multiples of the bucket size, so whole minutes; only the range's own
+      // edges may cut a minute. The first bucket holds [from, fromMinute), the last bucket
+      // [toMinute, to), and every whole minute between lies in exactly one bucket.
+      const fromMinute = -floorToMinute(-request.from);
+      const toMinute = floorToMinute(request.to);
+      if (fromMinute < toMinute) {
+        Object.assign(params, { fromMinute, toMinute });
+        return {
+          sql: `WITH RECURSIVE buckets(bucket) AS (
+                  SELECT 0 UNION ALL SELECT bucket + 1 FROM buckets WHERE bucket + 1 < @bucketCount
+                )
+                SELECT bucket, (
+                  SELECT coalesce(SUM(m.count), 0) FROM scenemark_minutes m
+                  WHERE m.minute_ms >= max(@fromMinute, @firstBucketMs + bucket * @bucketMs)
+                    AND m.minute_ms < min(@toMinute, @firstBucketMs + (bucket + 1) * @bucketMs)
+                ) AS count
+                FROM buckets
+                UNION ALL
+                SELECT 0, COUNT(*) FROM scenemarks s WHERE s.time_ms >= @from AND s.time_ms < @fromMinute
+                UNION ALL
+                SELECT @bucketCount - 1, COUNT(*) FROM scenemarks s
+                WHERE s.time_ms >= @toMinute AND s.time_ms < @to`,
+          params,
+        };
+      }
     }
     let filters: string;
     if (request.eventTypes && only(['from', 'to', 'eventTypes'])) {
@@ -404,6 +438,11 @@ function filterClauses(
     params.text = `%${escapeLike(filter.text)}%`;
   }
   return { clauses, params };
+}
+
+/** The start of the minute holding `timeMs`, as `scenemark_minutes.minute_ms` (exact, also before 1970). */
+function floorToMinute(timeMs: number): number {
+  return timeMs - (((timeMs % minuteMs) + minuteMs) % minuteMs);
 }
 
 function where(clauses: readonly string[]): string {

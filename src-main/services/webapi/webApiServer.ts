@@ -1,18 +1,11 @@
 import fastifyRateLimit from '@fastify/rate-limit';
-import Fastify, {
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-  type onRequestHookHandler,
-} from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { CryptoKey, JWK } from 'jose';
 import { buildCmfResponse, parseCmfMessage, serializeCmfMessage, type CmfRequest } from '../../core/nice/cmf';
 import { encodeBody, openJweBody } from '../../core/nice/cmfBody';
 import { isEndPointId } from '../../core/nice/endPointId';
 import { NiceProtocolError } from '../../core/nice/niceProtocolError';
 import { isJsonObject, parseJsonInput } from '../../core/nice/niceValidation';
-import { reasonPhrase } from '../../core/nice/reasonPhrase';
 import { niceTlsCiphers, niceTlsMinVersion } from '../../core/nice/tlsProfile';
 import {
   SceneDataLimitError,
@@ -21,6 +14,14 @@ import {
 } from '../../core/nice/sceneData';
 import { normaliseSceneMark, validateSceneMark } from '../../core/nice/sceneMark';
 import { silentLogger, type Logger } from '../../core/util/logger';
+import {
+  HttpFailure,
+  answerJsonOnly,
+  mediaType,
+  requireJsonAccept,
+  requirePost,
+  urlPath,
+} from './httpFailure';
 import type { WebApiDataApi, WebApiIngestSink, WebApiSource } from './webApiIngestSink';
 
 /** Default largest request body, bytes (a SceneData section of a few MiB plus base64). */
@@ -70,53 +71,8 @@ export interface WebApiServer {
   close(): Promise<void>;
 }
 
-const jsonType = 'application/json; charset=utf-8';
-
-/** A failure answered with an HTTP status (v0.9 §7.3) and a JSON error body. */
-class HttpFailure extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly field?: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-/** The JSON error body: status, reason phrase, message and the field at fault. */
-function errorBody(status: number, message: string, field?: string): string {
-  return JSON.stringify({
-    Version: '1.0',
-    Result: 'Error',
-    StatusCode: status,
-    Error: reasonPhrase(status) ?? 'Error',
-    Message: message,
-    ...(field !== undefined ? { Field: field } : {}),
-  });
-}
-
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
-/** Whether an Accept header admits application/json (absent means anything, RFC 9110 §12.5.1). */
-export function acceptsJson(accept: string | undefined): boolean {
-  if (accept === undefined || accept.trim() === '') return true;
-  return accept.split(',').some((part) => {
-    const [range = '', ...parameters] = part.split(';').map((item) => item.trim().toLowerCase());
-    const quality = parameters.find((parameter) => parameter.startsWith('q='));
-    if (quality !== undefined && !(Number(quality.slice(2)) > 0)) return false;
-    return range === 'application/json' || range === 'application/*' || range === '*/*';
-  });
-}
-
-/** Media type (lowercase, no parameters) and whether its charset, if any, is UTF-8. */
-function mediaType(contentType: string | undefined): { type: string; utf8: boolean } {
-  const [type = '', ...parameters] = (contentType ?? '').split(';').map((item) => item.trim().toLowerCase());
-  const charset = parameters.find((parameter) => parameter.startsWith('charset='));
-  const value = charset?.slice('charset='.length).replace(/"/g, '');
-  return { type, utf8: value === undefined || value === 'utf-8' || value === 'utf8' };
 }
 
 const bearerHeader = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -198,7 +154,7 @@ export async function startWebApiServer(options: WebApiServerOptions): Promise<W
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   await app.register(fastifyRateLimit, { global: false });
-  const rateLimitHook: onRequestHookHandler | undefined =
+  const rateLimitHook =
     options.rateLimit === false
       ? undefined
       : app.rateLimit({
@@ -206,47 +162,18 @@ export async function startWebApiServer(options: WebApiServerOptions): Promise<W
           timeWindow: options.rateLimit?.timeWindowMs ?? 1_000,
         });
 
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Content-Type', jsonType);
-    reply.header('Cache-Control', 'no-store');
-    return payload;
+  answerJsonOnly(app, {
+    maxBodyBytes,
+    rateLimit: rateLimitHook,
+    logInternalError: (request, error) =>
+      logger.log('error', 'webapi', `${request.method} ${request.url} failed`, error.stack ?? String(error)),
   });
-
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof HttpFailure) {
-      return reply
-        .code(error.status)
-        .headers(error.headers)
-        .send(errorBody(error.status, error.message, error.field));
-    }
-    const status = error.statusCode ?? 500;
-    if (status === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send(errorBody(413, `the body is larger than ${maxBodyBytes} bytes`));
-    }
-    if (status === 429) {
-      return reply.code(429).send(errorBody(429, 'too many requests; retry later'));
-    }
-    if (status >= 400 && status < 500) {
-      return reply.code(status).send(errorBody(status, error.message));
-    }
-    logger.log('error', 'webapi', `${request.method} ${request.url} failed`, error.stack ?? String(error));
-    return reply.code(500).send(errorBody(500, 'internal error'));
-  });
-
-  app.setNotFoundHandler(
-    rateLimitHook ? { preHandler: rateLimitHook } : {},
-    (request, reply) =>
-      void reply.code(404).send(errorBody(404, `no such resource: ${request.url.split('?')[0]}`)),
-  );
 
   /** Route checks before the body is read: path, method, query, token, Accept, Content-Type. */
   const checkRequest = async (request: FastifyRequest): Promise<void> => {
     const target = dataTarget(request.params as Record<string, string | undefined>, consoleId);
-    if (!target) throw new HttpFailure(404, `no such resource: ${request.url.split('?')[0]}`);
-    if (request.method !== 'POST') {
-      throw new HttpFailure(405, `${request.method} is not allowed; use POST`, undefined, { Allow: 'POST' });
-    }
+    if (!target) throw new HttpFailure(404, `no such resource: ${urlPath(request.url)}`);
+    requirePost(request);
     if (request.url.includes('?')) {
       // v0.9 §7.1.2: the AccessToken is never taken from the query string; the API has no query.
       throw new HttpFailure(
@@ -277,13 +204,7 @@ export async function startWebApiServer(options: WebApiServerOptions): Promise<W
       }
       throw error;
     }
-    if (!acceptsJson(request.headers.accept)) {
-      throw new HttpFailure(
-        406,
-        'responses are application/json, which the Accept header excludes',
-        'Accept',
-      );
-    }
+    requireJsonAccept(request);
     const { type, utf8 } = mediaType(request.headers['content-type']);
     if (!acceptedTypes[target.api].includes(type) || !utf8) {
       throw new HttpFailure(

@@ -242,13 +242,11 @@ function clipPart(
 /** Parts of a person (head above a body) or a vehicle (body, cabin, window), unclipped box given. */
 function partsOf(
   itemType: SceneItemType,
-  x: number,
-  y: number,
-  width: number,
-  height: number,
+  box: PixelBox,
   colour: YuvColour,
   layout: SceneLayout,
 ): ScenePart[] {
+  const { x, y, width, height } = box;
   const parts: (ScenePart | null)[] = [];
   if (itemType === 'Human') {
     const headHeight = Math.max(1, Math.round(height * 0.2));
@@ -322,7 +320,7 @@ function objectOf(seed: number, actor: Actor, timeMs: number, layout: SceneLayou
   const offset = (progress - margin) * width;
   const x = Math.round(actor.direction > 0 ? offset : width - offset - w);
   const y = Math.round(baseline) - h;
-  const parts = partsOf(actor.itemType, x, y, w, h, colour, layout);
+  const parts = partsOf(actor.itemType, { x, y, width: w, height: h }, colour, layout);
   if (parts.length === 0) return null;
   return {
     objectId: `${actor.itemType === 'Human' ? 'H' : 'V'}${actor.index}-${lap}`,

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPath, managementPath } from '../../../src-main/core/nice/destinationId';
-import type { WebApiServer } from '../../../src-main/services/webapi/webApiServer';
 import { CameraFault } from '../../../src-main/simulator/faults';
 import type { SimulatedCamera } from '../../../src-main/simulator/simulatedCamera';
 import {
@@ -9,8 +8,8 @@ import {
   eventually,
   startConsoleWebApi,
   startLocalSite,
+  type ConsoleWebApi,
   type LocalSite,
-  type RecordingSink,
 } from '../../support/localSiteFixture';
 
 /*
@@ -21,7 +20,7 @@ import {
 
 let site: LocalSite;
 let camera: SimulatedCamera;
-let web: { server: WebApiServer; sink: RecordingSink };
+let web: ConsoleWebApi;
 
 const status = (timeoutMs = 1500) =>
   site.console.call(managementPath(camera.deviceId, 'GetDeviceStatus'), { Version: '1.0' }, ['Management'], {
@@ -37,10 +36,7 @@ beforeAll(async () => {
   web = await startConsoleWebApi(site);
 }, 40_000);
 
-afterAll(async () => {
-  await web?.server.close();
-  await site?.close();
-});
+afterAll(() => site?.close());
 
 describe('fault switches of a simulated camera', () => {
   it('stopAnswering: requests time out until cleared', async () => {

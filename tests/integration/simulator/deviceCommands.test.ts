@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPath, managementPath } from '../../../src-main/core/nice/destinationId';
 import type { SimulatedCamera } from '../../../src-main/simulator/simulatedCamera';
 import {
-  ConsoleWebRtcPeer,
   eventually,
-  startLocalSite,
+  startCameraSession,
+  type ConsoleWebRtcPeer,
   type LocalSite,
 } from '../../support/localSiteFixture';
 
@@ -19,17 +19,11 @@ let camera: SimulatedCamera;
 let session: ConsoleWebRtcPeer;
 
 beforeAll(async () => {
-  site = await startLocalSite();
-  camera = await site.startCamera(0);
   // The device learns the console's key from SetControlObject (PeerJWK), so it can encrypt answers.
-  session = new ConsoleWebRtcPeer(site, camera.deviceId);
-  await session.open();
+  ({ site, camera, session } = await startCameraSession(0));
 }, 40_000);
 
-afterAll(async () => {
-  session?.close();
-  await site?.close();
-});
+afterAll(() => site?.close());
 
 describe('a simulated camera', () => {
   it('registers with the LA and is bound by the AS', () => {

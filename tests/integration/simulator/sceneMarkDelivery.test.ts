@@ -4,16 +4,16 @@ import { parseCmfMessage } from '../../../src-main/core/nice/cmf';
 import { decodeBody } from '../../../src-main/core/nice/cmfBody';
 import { controlPath } from '../../../src-main/core/nice/destinationId';
 import { parseSceneMark, type SceneMark } from '../../../src-main/core/nice/sceneMark';
-import type { WebApiServer } from '../../../src-main/services/webapi/webApiServer';
 import { sceneAt } from '../../../src-main/simulator/scene/sceneModel';
 import type { SimulatedCamera } from '../../../src-main/simulator/simulatedCamera';
 import {
-  ConsoleWebRtcPeer,
   eventually,
+  openConsoleSession,
   startConsoleWebApi,
   startLocalSite,
+  type ConsoleWebApi,
+  type ConsoleWebRtcPeer,
   type LocalSite,
-  type RecordingSink,
 } from '../../support/localSiteFixture';
 
 /*
@@ -26,7 +26,7 @@ import {
 let site: LocalSite;
 let camera: SimulatedCamera;
 let rawCamera: SimulatedCamera;
-let web: { server: WebApiServer; sink: RecordingSink };
+let web: ConsoleWebApi;
 let peer: ConsoleWebRtcPeer;
 const mqttMessages: { topic: string; qos: number; payload: string }[] = [];
 
@@ -107,19 +107,14 @@ beforeAll(async () => {
     site.startCamera(3, { webApiStyle: 'setSceneMark' }),
   ]);
   web = await startConsoleWebApi(site);
-  peer = new ConsoleWebRtcPeer(site, camera.deviceId);
-  await peer.open();
+  peer = await openConsoleSession(site, camera.deviceId);
   site.console.link.client.on('message', (topic, payload, packet) => {
     if (topic.includes('/data/')) mqttMessages.push({ topic, qos: packet.qos, payload: payload.toString() });
   });
   await site.console.link.client.subscribeAsync(`1/${site.console.endPointId}/data/#`, { qos: 1 });
 }, 40_000);
 
-afterAll(async () => {
-  peer?.close();
-  await web?.server.close();
-  await site?.close();
-});
+afterAll(() => site?.close());
 
 describe('SceneMarks from a simulated camera', () => {
   it('arrive over MQTT at QoS 1, HTTPS (CMF with a thumbnail) and WebRTC, matching the drawn frame', async () => {

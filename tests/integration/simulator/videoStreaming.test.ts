@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { managementPath } from '../../../src-main/core/nice/destinationId';
 import type { SimulatedCamera } from '../../../src-main/simulator/simulatedCamera';
 import {
-  ConsoleWebRtcPeer,
   eventually,
-  startLocalSite,
+  startCameraSession,
+  type ConsoleWebRtcPeer,
   type LocalSite,
 } from '../../support/localSiteFixture';
 
@@ -20,16 +20,10 @@ let camera: SimulatedCamera;
 let peer: ConsoleWebRtcPeer;
 
 beforeAll(async () => {
-  site = await startLocalSite();
-  camera = await site.startCamera(1);
-  peer = new ConsoleWebRtcPeer(site, camera.deviceId);
-  await peer.open();
+  ({ site, camera, session: peer } = await startCameraSession(1));
 }, 40_000);
 
-afterAll(async () => {
-  peer?.close();
-  await site?.close();
-});
+afterAll(() => site?.close());
 
 describe('video from a simulated camera', () => {
   it('offers the control channel and the track in its first offer, with trickled candidates', async () => {

@@ -4,9 +4,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { installBridge } from '../../../../src-renderer/src/bridge/bridge';
 import LivePage from '../../../../src-renderer/src/features/live/LivePage.vue';
 import { useCameraSessionsStore } from '../../../../src-renderer/src/features/live/useCameraSessionsStore';
-import type { LocalSiteStatus, SiteDevice } from '../../../../src-shared/contract/localSiteContract';
 import { FakeBridge } from '../../fakeBridge';
-import { runningSite, siteDevice, stoppedSite } from '../localSite/localSiteFixtures';
+import { FakeLocalSiteMain, runningSite, siteDevice, stoppedSite } from '../localSite/localSiteFixtures';
 import { FakePeerConnection } from './fakePeerConnection';
 import { deviceId, requestsOn, respondAsMain, sessionId } from './sessionFixtures';
 
@@ -14,24 +13,16 @@ const pendingId = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
 
 describe('LivePage', () => {
   let bridge: FakeBridge;
-  let status: LocalSiteStatus;
-  let devices: SiteDevice[];
+  let site: FakeLocalSiteMain;
 
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     FakePeerConnection.created = [];
-    status = runningSite(2);
-    devices = [
+    site = new FakeLocalSiteMain(runningSite(2), [
       siteDevice(deviceId, { name: 'Lobby camera' }),
       siteDevice(pendingId, { binding: 'pending', nodes: [], online: false }),
-    ];
-    bridge = respondAsMain(new FakeBridge())
-      .respond('localSite:getStatus', () => ({ ok: true, value: status }))
-      .respond('localSite:listDevices', () => ({ ok: true, value: { devices } }))
-      .respond('localSite:start', (request) => {
-        status = runningSite((request as { cameras: number }).cameras);
-        return { ok: true, value: status };
-      });
+    ]);
+    bridge = site.answer(respondAsMain(new FakeBridge()));
     installBridge(bridge);
     setActivePinia(createPinia());
     useCameraSessionsStore().start({ createPeerConnection: (config) => new FakePeerConnection(config) });
@@ -161,8 +152,8 @@ describe('LivePage', () => {
   });
 
   it('says when the local site is not running and offers to start it', async () => {
-    status = stoppedSite();
-    devices = [];
+    site.status = stoppedSite();
+    site.devices = [];
     bridge.respond('localSite:listDevices', () => ({
       ok: false,
       error: { code: 'UNAVAILABLE', message: 'the account service is not running' },
@@ -171,8 +162,8 @@ describe('LivePage', () => {
     expect(wrapper.get('[data-testid=live-no-site]').text()).toContain('The local site is not running');
     expect(wrapper.findAll('[data-testid=live-device-row]')).toHaveLength(0);
 
-    devices = [siteDevice(deviceId)];
-    bridge.respond('localSite:listDevices', () => ({ ok: true, value: { devices } }));
+    site.devices = [siteDevice(deviceId)];
+    site.answerReads(bridge);
     await wrapper.get('[data-testid=live-start-site]').trigger('click');
     await flushPromises();
     expect(requestsOn(bridge, 'localSite:start')).toEqual([{ cameras: 4 }]);

@@ -4,27 +4,16 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { installBridge } from '../../../../src-renderer/src/bridge/bridge';
 import LocalSiteCard from '../../../../src-renderer/src/features/localSite/LocalSiteCard.vue';
 import { useLocalSiteStore } from '../../../../src-renderer/src/features/localSite/useLocalSiteStore';
-import type { LocalSiteStatus } from '../../../../src-shared/contract/localSiteContract';
 import { FakeBridge } from '../../fakeBridge';
-import { runningSite, siteActions, stoppedSite } from './localSiteFixtures';
+import { FakeLocalSiteMain, runningSite, siteActions, stoppedSite } from './localSiteFixtures';
 
 describe('LocalSiteCard', () => {
   let bridge: FakeBridge;
-  let status: LocalSiteStatus;
+  let site: FakeLocalSiteMain;
 
   beforeEach(() => {
-    status = runningSite(3);
-    bridge = new FakeBridge()
-      .respond('localSite:getStatus', () => ({ ok: true, value: status }))
-      .respond('localSite:listDevices', () => ({ ok: true, value: { devices: [] } }))
-      .respond('localSite:start', (request) => {
-        status = runningSite((request as { cameras: number }).cameras);
-        return { ok: true, value: status };
-      })
-      .respond('localSite:stop', () => {
-        status = stoppedSite();
-        return { ok: true, value: status };
-      });
+    site = new FakeLocalSiteMain(runningSite(3));
+    bridge = site.answer(new FakeBridge());
     installBridge(bridge);
     setActivePinia(createPinia());
   });
@@ -60,7 +49,7 @@ describe('LocalSiteCard', () => {
   });
 
   it('shows what went wrong when the site failed', async () => {
-    status = stoppedSite({
+    site.status = stoppedSite({
       state: 'failed',
       error: 'the embedded broker could not listen on 127.0.0.1:1883: EADDRINUSE',
     });

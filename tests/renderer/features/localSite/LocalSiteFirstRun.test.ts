@@ -7,28 +7,19 @@ import { installBridge } from '../../../../src-renderer/src/bridge/bridge';
 import ConsoleFrame from '../../../../src-renderer/src/features/frame/ConsoleFrame.vue';
 import { consoleSections } from '../../../../src-renderer/src/features/sections';
 import LocalSiteFirstRun from '../../../../src-renderer/src/features/localSite/LocalSiteFirstRun.vue';
-import type { LocalSiteStatus } from '../../../../src-shared/contract/localSiteContract';
 import { FakeBridge } from '../../fakeBridge';
-import { runningSite, siteActions, stoppedSite } from './localSiteFixtures';
+import { FakeLocalSiteMain, siteActions, stoppedSite } from './localSiteFixtures';
 
 const blank = defineComponent({ render: () => h('div') });
 
 describe('LocalSiteFirstRun', () => {
   let bridge: FakeBridge;
   let router: Router;
-  let status: LocalSiteStatus;
+  let site: FakeLocalSiteMain;
 
   beforeEach(async () => {
-    status = stoppedSite({ firstRun: true });
-    bridge = new FakeBridge()
-      .respond('localSite:start', (request) => {
-        status = runningSite((request as { cameras: number }).cameras);
-        return { ok: true, value: status };
-      })
-      .respond('localSite:declineFirstRun', () => {
-        status = { ...status, firstRun: false };
-        return { ok: true, value: status };
-      });
+    site = new FakeLocalSiteMain(stoppedSite({ firstRun: true }));
+    bridge = site.answerActions(new FakeBridge());
     installBridge(bridge);
     setActivePinia(createPinia());
     router = createRouter({
@@ -96,8 +87,7 @@ describe('LocalSiteFirstRun', () => {
   });
 
   it('is shown by the console frame until the operator has chosen', async () => {
-    bridge.respond('localSite:getStatus', () => ({ ok: true, value: status }));
-    bridge.respond('localSite:listDevices', () => ({ ok: true, value: { devices: [] } }));
+    site.answerReads(bridge);
     const frame = mount(ConsoleFrame, { global: { plugins: [router] } });
     await flushPromises();
     expect(frame.find('[data-testid=first-run]').exists()).toBe(true);

@@ -1,5 +1,6 @@
 import type { FakeBridge } from '../../fakeBridge';
 import type { LocalSiteStatus, SiteDevice } from '../../../../src-shared/contract/localSiteContract';
+import { ok, type Result } from '../../../../src-shared/contract/result';
 
 /** The local site as main reports it before anything was chosen. */
 export function stoppedSite(overrides: Partial<LocalSiteStatus> = {}): LocalSiteStatus {
@@ -58,4 +59,43 @@ export function siteActions(bridge: FakeBridge): Array<{ channel: string; reques
   return bridge.calls.filter(
     (call) => call.channel !== 'localSite:getStatus' && call.channel !== 'localSite:listDevices',
   );
+}
+
+/**
+ * Main's side of the local-site channels, as the renderer tests need it: start, stop and
+ * declineFirstRun change `status` as main does, and the reads answer whatever the test last put
+ * in `status` and `devices`.
+ */
+export class FakeLocalSiteMain {
+  constructor(
+    public status: LocalSiteStatus,
+    public devices: SiteDevice[] = [],
+  ) {}
+
+  /** Answers every local-site channel on `bridge`. */
+  answer(bridge: FakeBridge): FakeBridge {
+    return this.answerActions(this.answerReads(bridge));
+  }
+
+  /** Answers localSite:getStatus and localSite:listDevices. */
+  answerReads(bridge: FakeBridge): FakeBridge {
+    return bridge
+      .respond('localSite:getStatus', () => ({ ok: true, value: this.status }))
+      .respond('localSite:listDevices', () => ({ ok: true, value: { devices: this.devices } }));
+  }
+
+  /** Answers localSite:start, localSite:stop and localSite:declineFirstRun. */
+  answerActions(bridge: FakeBridge): FakeBridge {
+    return bridge
+      .respond('localSite:start', (request) =>
+        this.become(runningSite((request as { cameras: number }).cameras)),
+      )
+      .respond('localSite:stop', () => this.become(stoppedSite()))
+      .respond('localSite:declineFirstRun', () => this.become({ ...this.status, firstRun: false }));
+  }
+
+  private become(status: LocalSiteStatus): Result<LocalSiteStatus> {
+    this.status = status;
+    return ok(status);
+  }
 }

@@ -3,42 +3,25 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { installBridge } from '../../../../src-renderer/src/bridge/bridge';
 import { useLocalSiteStore } from '../../../../src-renderer/src/features/localSite/useLocalSiteStore';
-import type { LocalSiteStatus, SiteDevice } from '../../../../src-shared/contract/localSiteContract';
 import { FakeBridge } from '../../fakeBridge';
-import { runningSite, siteDevice, stoppedSite } from './localSiteFixtures';
+import { FakeLocalSiteMain, runningSite, siteDevice, stoppedSite } from './localSiteFixtures';
 
 const cameraA = '0a1b2c3d-0000-4000-8000-00000000000a';
 const cameraB = '0a1b2c3d-0000-4000-8000-00000000000b';
 
 describe('useLocalSiteStore', () => {
   let bridge: FakeBridge;
-  let status: LocalSiteStatus;
-  let devices: SiteDevice[];
+  let site: FakeLocalSiteMain;
 
   beforeEach(() => {
-    status = stoppedSite({ firstRun: true });
-    devices = [];
-    bridge = new FakeBridge()
-      .respond('localSite:getStatus', () => ({ ok: true, value: status }))
-      .respond('localSite:listDevices', () => ({ ok: true, value: { devices } }))
-      .respond('localSite:start', (request) => {
-        status = runningSite((request as { cameras: number }).cameras);
-        return { ok: true, value: status };
-      })
-      .respond('localSite:stop', () => {
-        status = stoppedSite();
-        return { ok: true, value: status };
-      })
-      .respond('localSite:declineFirstRun', () => {
-        status = { ...status, firstRun: false };
-        return { ok: true, value: status };
-      });
+    site = new FakeLocalSiteMain(stoppedSite({ firstRun: true }));
+    bridge = site.answer(new FakeBridge());
     installBridge(bridge);
     setActivePinia(createPinia());
   });
 
   it('loads the status and the devices when subscribed', async () => {
-    devices = [siteDevice(cameraA)];
+    site.devices = [siteDevice(cameraA)];
     const store = useLocalSiteStore();
     store.subscribe();
     await flushPromises();
@@ -51,7 +34,7 @@ describe('useLocalSiteStore', () => {
     const store = useLocalSiteStore();
     store.subscribe();
     await flushPromises();
-    devices = [siteDevice(cameraA), siteDevice(cameraB, { binding: 'pending' })];
+    site.devices = [siteDevice(cameraA), siteDevice(cameraB, { binding: 'pending' })];
     bridge.emit('localSite:changed', [runningSite(1, { state: 'starting' }), runningSite(2)]);
     await flushPromises();
     expect(store.status?.state).toBe('running');
