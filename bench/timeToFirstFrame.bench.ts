@@ -51,10 +51,16 @@ async function main(): Promise<void> {
     for (let attempt = 0; attempt < tries + 1; attempt++) {
       const started = Date.now();
       await watch.click();
-      // A string: this file is type-checked without the DOM library.
+      // A function, not a string: the page's CSP forbids eval. Typed by hand (no DOM library here).
       await page.waitForFunction(
-        `(() => { const video = document.querySelector('[data-testid="live-video"]');
-          return video !== null && video.getVideoPlaybackQuality().totalVideoFrames > 0; })()`,
+        () => {
+          type Video = { getVideoPlaybackQuality(): { totalVideoFrames: number } };
+          const page = globalThis as unknown as {
+            document: { querySelector(selector: string): Video | null };
+          };
+          const video = page.document.querySelector('[data-testid="live-video"]');
+          return video !== null && video.getVideoPlaybackQuality().totalVideoFrames > 0;
+        },
         undefined,
         { polling: 'raf', timeout: 30_000 },
       );
