@@ -23,6 +23,7 @@ import { ExportService, noExportDestinations } from './export/exportService';
 import type { SecretCipher } from './secrets/secretCipher';
 import { ConnectionProfileRepository } from './store/connectionProfileRepository';
 import { CmfDataIntake } from './scenemarks/cmfDataIntake';
+import { issuedTokenCheck } from '../core/nice/tokenCheck';
 import { MqttDataSource } from './scenemarks/mqttDataSource';
 import { ControlSessionService } from './sessions/controlSessionService';
 import { SessionRepository } from './sessions/sessionRepository';
@@ -149,6 +150,12 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     ingest,
     consoleEndPointId: async () => (await identity.identity()).endPointId,
     privateJwk: () => identity.privateJwk(),
+    // Data tokens are checked against the account service the console knows (the local site's);
+    // with none known (an external site), the sender's token cannot be verified here.
+    checkToken: () => {
+      const accountService = localSite.accountService();
+      return accountService ? issuedTokenCheck({ issuerKey: () => accountService.publicJwk }) : undefined;
+    },
   });
   disposables.add(new MqttDataSource(hub, intake, async () => (await identity.identity()).endPointId));
   const dataReceiver = new ConsoleDataReceiver({ ingest, repository: sceneMarkStore, identity, logger: log });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCmfRequest } from '../../../src-main/core/nice/cmf';
 import { createConsoleServices, type ConsoleServices } from '../../../src-main/services/consoleServices';
 import { readFrameCode } from '../../../src-main/simulator/scene/frameCode';
 import type { EventChannel } from '../../../src-shared/contract/channels';
@@ -162,6 +163,37 @@ describe('local site and a control session through the contract', () => {
     const counters = await value<{ rejected: number; dropped: number }>('scenemarks:getIngestCounters', {});
     expect(counters).toMatchObject({ rejected: 0, dropped: 0 });
   }, 30_000);
+
+  it('keeps data without a valid token from the account service as a reject, not a SceneMark', async () => {
+    const status = await value<LocalSiteStatus>('localSite:getStatus', {});
+    const me = await services.identity.identity();
+    const before = await value<{ rejected: number }>('scenemarks:getIngestCounters', {});
+    const forged = buildCmfRequest({
+      source: await firstDevice(),
+      destination: me.endPointId,
+      commandType: `1/${me.endPointId}/data/0001/0009`,
+      commandId: 1,
+      accessToken: '',
+      encryptionOn: false,
+      body: JSON.stringify({ SceneMarkID: 'forged' }),
+    });
+    await services.hub.publish(
+      status.profileId ?? '',
+      `1/${me.endPointId}/data/0001/0009`,
+      JSON.stringify(forged),
+      1,
+    );
+    await expect
+      .poll(async () => (await value<{ rejected: number }>('scenemarks:getIngestCounters', {})).rejected)
+      .toBe(before.rejected + 1);
+    const db = new Database(services.info.databaseFile, { readonly: true });
+    const reject = db.prepare('SELECT reason, field FROM rejects ORDER BY id DESC LIMIT 1').get();
+    db.close();
+    expect(reject).toMatchObject({
+      reason: expect.stringMatching(/missing access token/),
+      field: 'AccessToken',
+    });
+  });
 
   it('refuses a session with a device the account service does not know', async () => {
     const result = await call('sessions:openSession', { deviceId: '00000000-0000-4000-8000-000000000000' });
