@@ -43,6 +43,8 @@ interface Running {
   broker: EmbeddedBroker;
   /** MQTT ClientIDs connected to the broker: devices use their DeviceID. */
   clients: Set<string>;
+  /** The console's tokens by grant (see tokenFor). */
+  tokens: Map<string, { token: Promise<string>; refreshAtMs: number }>;
   accountService: AccountService;
   profileId: string;
   unsubscribe: () => void;
@@ -186,8 +188,20 @@ export class LocalSite implements SessionCredentials, Disposable {
   }): Promise<string> {
     const running = this.running;
     if (!running) throw new ContractFailure('UNAVAILABLE', 'the local site is not running');
-    const { endPointId } = await this.options.identity.identity();
-    return running.accountService.issueToken({ sub: endPointId, ...grant, expiresInSec: 3600 });
+    // One token per grant, reused until 10 minutes before it expires: every signaling message
+    // needs one, and each issue is a signature and a row in the account service's database.
+    const key = JSON.stringify([grant.aud, [...grant.permissions].sort(), grant.nodeIds ?? null]);
+    const cached = running.tokens.get(key);
+    if (cached && cached.refreshAtMs > Date.now()) return cached.token;
+    // The promise is cached, so signals sent at once share one issue.
+    const token = this.options.identity
+      .identity()
+      .then(({ endPointId }) =>
+        running.accountService.issueToken({ sub: endPointId, ...grant, expiresInSec: 3600 }),
+      );
+    running.tokens.set(key, { token, refreshAtMs: Date.now() + 50 * 60 * 1000 });
+    token.catch(() => running.tokens.delete(key));
+    return token;
   }
 
   /** The Bearer token a device presents to the console's HTTPS data endpoint (Data, 24 h). */
@@ -264,7 +278,7 @@ export class LocalSite implements SessionCredentials, Disposable {
         connected.dispose();
         disconnected.dispose();
       };
-      this.running = { broker, clients, accountService, profileId, unsubscribe };
+      this.running = { broker, clients, tokens: new Map(), accountService, profileId, unsubscribe };
       await this.options.dataReceiver?.start(certificate, this);
       const status = await connections.connect(profileId);
       if (status.state.status !== 'connected') {

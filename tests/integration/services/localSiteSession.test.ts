@@ -232,6 +232,17 @@ describe('local site and a control session through the contract', () => {
         .get(sessionId);
       db.close();
       expect(row).toMatchObject({ kind: 'control', peer: deviceId, outcome: 'closed' });
+      // The console's tokens are reused per grant, not issued per signaling message.
+      const site = new Database(join(dataDir, 'local-site', 'account-service.sqlite'), { readonly: true });
+      const grants = site
+        .prepare(
+          'SELECT audience, permissions, count(*) AS issued FROM site_issued_tokens WHERE subject = ? GROUP BY 1, 2',
+        )
+        .all((await services.identity.identity()).endPointId) as { issued: number }[];
+      site.close();
+      expect(grants.length).toBeGreaterThan(0);
+      // At most one per node (SetSceneMode for nodes 0001 and 0002 carry different NodeIDs).
+      expect(grants.every((grant) => grant.issued <= 2)).toBe(true);
       expect((row as { ended_ms: number | null }).ended_ms).toBeGreaterThan(0);
     } finally {
       peer.close();
