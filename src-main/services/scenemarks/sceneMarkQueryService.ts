@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { escapeLike, StatementCache } from '../store/statementCache';
 import {
   encodeSceneMarkCursor,
   maxTimelineBucketMs,
@@ -88,11 +89,6 @@ type FilterKey = (typeof filterKeys)[number];
 const rowColumns = `s.id, s.scenemark_id, s.time_ms, s.device_id, s.node_id, s.port_id, s.event_type,
   s.status, s.item_types, s.highest_probability, s.schema_version, s.revision, s.source, s.received_ms`;
 
-/** Escapes `\`, `%` and `_` so a LIKE pattern matches the text literally (ESCAPE '\'). */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
-}
-
 /**
  * Reads the SceneMark history for the SceneMarks view: filtered pages newest first with
  * keyset cursors, counts per time bucket, one SceneMark in detail, and the filter facets.
@@ -100,7 +96,7 @@ export function escapeLike(text: string): string {
  * always bound), and each shape is prepared once and kept.
  */
 export class SceneMarkQueryService {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: StatementCache;
   private readonly selectBySceneMarkId: Database.Statement<
     [string],
     StoredSceneMarkRow & { original: Buffer }
@@ -116,6 +112,7 @@ export class SceneMarkQueryService {
   private readonly selectEventTypes: Database.Statement<[number], { value: string }>;
 
   constructor(private readonly db: Database.Database) {
+    this.statements = new StatementCache(db, maxCachedStatements);
     this.selectBySceneMarkId = db.prepare(
       `SELECT ${rowColumns}, s.original FROM scenemarks s WHERE s.scenemark_id = ?`,
     );
@@ -138,7 +135,7 @@ export class SceneMarkQueryService {
   /** One page of SceneMarks matching the filter, newest first, after the request's cursor. */
   querySceneMarks(request: QuerySceneMarksRequest): QuerySceneMarksResponse {
     const { sql, params } = this.listSql(request);
-    const rows = this.prepared(sql).all(params) as StoredSceneMarkRow[];
+    const rows = this.statements.prepared(sql).all(params) as StoredSceneMarkRow[];
     const more = rows.length > request.pageSize;
     const page = more ? rows.slice(0, request.pageSize) : rows;
     const last = page.at(-1);
@@ -180,7 +177,7 @@ export class SceneMarkQueryService {
     let total = 0;
     if (bucketCount > 0) {
       const { sql, params } = this.timelineSql(request, bucketMs, firstBucketMs);
-      for (const { bucket, count } of this.prepared(sql).all(params) as Array<{
+      for (const { bucket, count } of this.statements.prepared(sql).all(params) as Array<{
         bucket: number;
         count: number;
       }>) {
@@ -348,17 +345,6 @@ export class SceneMarkQueryService {
       itemTypes: this.selectItemTypes.all(maxFacetValues).map(({ value }) => value),
       eventTypes: this.selectEventTypes.all(maxFacetValues).map(({ value }) => value),
     };
-  }
-
-  private prepared(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      // The shapes are few (which filters are present); the bound only guards against drift.
-      if (this.statements.size >= maxCachedStatements) this.statements.clear();
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
   }
 }
 

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { escapeLike, StatementCache } from '../store/statementCache';
 import type { ControlSession } from '../../../src-shared/contract/sessionsContract';
 import {
   encodeSessionHistoryCursor,
@@ -45,17 +46,19 @@ export type LiveSessions = () => ReadonlyArray<Pick<ControlSession, 'sessionId' 
  * a summary that is missing or malformed gives nulls, never a failed page.
  */
 export class SessionHistoryService {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: StatementCache;
 
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly liveSessions: LiveSessions = () => [],
-  ) {}
+  ) {
+    this.statements = new StatementCache(db, maxCachedStatements);
+  }
 
   /** One page of sessions matching the request, newest first, after the request's cursor. */
   query(request: QuerySessionHistoryRequest): QuerySessionHistoryResponse {
     const { sql, params } = this.listSql(request);
-    const rows = this.prepared(sql).all(params) as StoredSessionRow[];
+    const rows = this.statements.prepared(sql).all(params) as StoredSessionRow[];
     const more = rows.length > request.pageSize;
     const page = more ? rows.slice(0, request.pageSize) : rows;
     const last = page.at(-1);
@@ -118,21 +121,6 @@ export class SessionHistoryService {
       params,
     };
   }
-
-  private prepared(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      if (this.statements.size >= maxCachedStatements) this.statements.clear();
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
-  }
-}
-
-/** Escapes `\`, `%` and `_` so a LIKE pattern matches the text literally (ESCAPE '\'). */
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 
 function toHistoryRow(row: StoredSessionRow, liveNodes: ReadonlyMap<string, string>): SessionHistoryRow {
