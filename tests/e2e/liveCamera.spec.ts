@@ -38,7 +38,8 @@ test('a simulated camera shows moving video', async ({ page, webShell, pageProbl
   const row = page.getByTestId('live-device-row');
   await expect(row).toHaveCount(1, { timeout: 45_000 });
   await expect(row).toHaveAttribute('data-binding', 'bound', { timeout: 30_000 });
-  await row.getByTestId('live-device-watch').click();
+  await expect(row).toHaveAttribute('data-online', 'true');
+  // No click: the page opens the first bound, online camera by itself (one step to live video).
 
   await expect(page.getByTestId('live-session-state')).toHaveAttribute('data-state', 'streaming', {
     timeout: 30_000,

@@ -19,7 +19,8 @@ describe('LivePage', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     FakePeerConnection.created = [];
     site = new FakeLocalSiteMain(runningSite(2), [
-      siteDevice(deviceId, { name: 'Lobby camera' }),
+      // Offline, so the page does not open it by itself (see the one-step test below).
+      siteDevice(deviceId, { name: 'Lobby camera', online: false }),
       siteDevice(pendingId, { binding: 'pending', nodes: [], online: false }),
     ]);
     bridge = site.answer(respondAsMain(new FakeBridge()));
@@ -45,7 +46,7 @@ describe('LivePage', () => {
     expect(rows[0]?.text()).toContain('Lobby camera');
     expect(rows[0]?.get('[data-testid=live-device-binding]').text()).toBe('bound');
     expect(rows[1]?.get('[data-testid=live-device-binding]').text()).toBe('pending');
-    expect(rows[0]?.get('[data-testid=live-device-online]').text()).toBe('online');
+    expect(rows[0]?.get('[data-testid=live-device-online]').text()).toBe('offline');
     expect(rows[1]?.get('[data-testid=live-device-online]').text()).toBe('offline');
     expect(rows[0]?.get('[data-testid=live-device-watch]').attributes('disabled')).toBeUndefined();
     expect(rows[1]?.get('[data-testid=live-device-watch]').attributes('disabled')).toBeDefined();
@@ -136,6 +137,28 @@ describe('LivePage', () => {
     expect(wrapper.get('[data-testid=live-session-error]').text()).toContain(
       'no offer from the camera within 15 s',
     );
+    wrapper.unmount();
+  });
+
+  it('opens the first bound, online camera by itself, once: one step to live video', async () => {
+    site.devices = [
+      siteDevice(pendingId, { binding: 'pending', nodes: [] }),
+      siteDevice(deviceId, { name: 'Lobby camera' }),
+    ];
+    site.answerReads(bridge);
+    const wrapper = await mountPage();
+    expect(wrapper.findAll('[data-testid=live-device-online]').map((tag) => tag.text())).toEqual([
+      'online',
+      'online',
+    ]);
+    expect(requestsOn(bridge, 'sessions:openSession')).toEqual([{ deviceId, nodeId: '0001' }]);
+    expect(wrapper.get('[data-testid=live-session-state]').attributes('data-state')).toBe('establishing');
+
+    // Once the operator closes it, a device list refresh does not open it again.
+    await wrapper.get('[data-testid=live-close]').trigger('click');
+    await wrapper.get('[data-testid=live-refresh]').trigger('click');
+    await flushPromises();
+    expect(requestsOn(bridge, 'sessions:openSession')).toHaveLength(1);
     wrapper.unmount();
   });
 
