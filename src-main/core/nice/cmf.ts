@@ -116,6 +116,20 @@ export function parseCmfMessage(input: string | Uint8Array, options: { maxBytes?
 }
 
 /**
+ * Parses a message a receiver takes only as a request (a data path, the LA); anything else is
+ * MALFORMED on MessageType with `refusal` saying what the receiver takes.
+ */
+export function parseCmfRequest(
+  input: string | Uint8Array,
+  refusal: string,
+  options: { maxBytes?: number } = {},
+): CmfRequest {
+  const message = parseCmfMessage(input, options);
+  if (message.MessageType !== 'request') throw new NiceProtocolError('MALFORMED', refusal, 'MessageType');
+  return message;
+}
+
+/**
  * Serialises a CMF message as JSON with members in v0.9 §4.1 order, after validating it exactly
  * as parseCmfMessage would (we emit strictly); throws NiceProtocolError('MALFORMED') otherwise.
  */

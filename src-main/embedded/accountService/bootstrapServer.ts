@@ -2,7 +2,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   buildCmfResponse,
-  parseCmfMessage,
+  parseCmfRequest,
   serializeCmfMessage,
   type CmfRequest,
   type CmfResponse,
@@ -116,11 +116,7 @@ export async function startBootstrapServer(options: BootstrapServerOptions): Pro
     const body = request.body instanceof Buffer ? request.body : Buffer.alloc(0);
     let cmf: CmfRequest;
     try {
-      const message = parseCmfMessage(body, { maxBytes: MAX_BODY_BYTES });
-      if (message.MessageType !== 'request') {
-        throw new NiceProtocolError('MALFORMED', 'expected a CMF request', 'MessageType');
-      }
-      cmf = message;
+      cmf = parseCmfRequest(body, 'expected a CMF request', { maxBytes: MAX_BODY_BYTES });
     } catch (error) {
       if (error instanceof NiceProtocolError) throw new HttpFailure(400, error.message, error.field ?? '$');
       throw error;

@@ -1,5 +1,5 @@
 import type { CryptoKey, JWK } from 'jose';
-import { parseCmfMessage } from '../../core/nice/cmf';
+import { parseCmfRequest } from '../../core/nice/cmf';
 import { openJweBody } from '../../core/nice/cmfBody';
 import { parseCommandType } from '../../core/nice/destinationId';
 import { NiceProtocolError } from '../../core/nice/niceProtocolError';
@@ -38,10 +38,7 @@ export class CmfDataIntake {
   }
 
   private async open(bytes: Uint8Array): Promise<Uint8Array> {
-    const message = parseCmfMessage(bytes);
-    if (message.MessageType !== 'request') {
-      throw new NiceProtocolError('MALFORMED', 'a data delivery must be a CMF request', 'MessageType');
-    }
+    const message = parseCmfRequest(bytes, 'a data delivery must be a CMF request');
     const path = parseCommandType(message.CommandType);
     if (path.kind !== 'data') {
       throw new NiceProtocolError('MALFORMED', 'not a data path', 'CommandType');

@@ -1,7 +1,7 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { CryptoKey, JWK } from 'jose';
-import { buildCmfResponse, parseCmfMessage, serializeCmfMessage, type CmfRequest } from '../../core/nice/cmf';
+import { buildCmfResponse, parseCmfRequest, serializeCmfMessage, type CmfRequest } from '../../core/nice/cmf';
 import { encodeBody, openJweBody } from '../../core/nice/cmfBody';
 import { isEndPointId } from '../../core/nice/endPointId';
 import { NiceProtocolError } from '../../core/nice/niceProtocolError';
@@ -298,11 +298,7 @@ export async function startWebApiServer(options: WebApiServerOptions): Promise<W
   async function handleCmf(reply: FastifyReply, body: Buffer, source: WebApiSource): Promise<void> {
     let request: CmfRequest;
     try {
-      const message = parseCmfMessage(body, { maxBytes: maxBodyBytes });
-      if (message.MessageType !== 'request') {
-        throw new NiceProtocolError('MALFORMED', 'the data path takes CMF requests', 'MessageType');
-      }
-      request = message;
+      request = parseCmfRequest(body, 'the data path takes CMF requests', { maxBytes: maxBodyBytes });
     } catch (error) {
       if (error instanceof NiceProtocolError) return refuse(body, error, source);
       throw error;
