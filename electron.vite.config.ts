@@ -37,6 +37,9 @@ export default defineConfig({
           serve: resolve(__dirname, 'src-main/web/serve.ts'),
           // Started as a worker thread by the export service, which finds it beside its own code.
           exportWorker: resolve(__dirname, 'src-main/services/export/exportWorker.ts'),
+          // Worker threads of ingest: SceneMark parsing and WAL checkpoints, found the same way.
+          sceneMarkParseWorker: resolve(__dirname, 'src-main/services/scenemarks/sceneMarkParseWorker.ts'),
+          walCheckpointWorker: resolve(__dirname, 'src-main/services/store/walCheckpointWorker.ts'),
           // Forked by the local site for the simulated cameras, and their command line.
           simulatorProcess: resolve(__dirname, 'src-main/simulator/simulatorProcess.ts'),
           simulator: resolve(__dirname, 'src-main/simulator/cli.ts'),

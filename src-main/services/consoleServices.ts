@@ -5,6 +5,7 @@ import { ContractDispatcher, type ContractHandlers } from './contract/contractDi
 import { EventBatcher } from './contract/eventBatcher';
 import { DiagnosticLog, type LogSink } from './diagnostics/diagnosticLog';
 import { openDatabase } from './store/database';
+import { WalCheckpointer } from './store/walCheckpointer';
 import { loadMigrations } from './store/migrations';
 import { SettingsRepository } from './store/settingsRepository';
 import { SettingsService } from './settings/settingsService';
@@ -15,6 +16,7 @@ import { ConsoleIdentityService } from './identity/consoleIdentityService';
 import { MqttHub } from './mqtt/mqttHub';
 import { SceneMarkQueryService } from './scenemarks/sceneMarkQueryService';
 import { IngestPipeline } from './scenemarks/ingestPipeline';
+import { SceneMarkParsePool } from './scenemarks/sceneMarkParsePool';
 import { SceneMarkRepository } from './scenemarks/sceneMarkRepository';
 import { RetentionRepository } from './scenemarks/retentionRepository';
 import { RetentionService } from './scenemarks/retentionService';
@@ -92,6 +94,8 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
   const databaseFile = options.databaseFile ?? join(options.dataDir, databaseFileName);
   const database = openDatabase(databaseFile, loadMigrations(options.migrationsDir));
   disposables.add(toDisposable(() => database.db.close()));
+  // Checkpoints the WAL on its own thread, so ingest commits never carry a checkpoint.
+  disposables.add(new WalCheckpointer({ db: database.db, databaseFile, logger: log }));
 
   const settings = new SettingsService(new SettingsRepository(database.db), log);
   log.setMinLevel(settings.get().diagnosticsLevel);
@@ -117,10 +121,12 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
   );
   const sceneMarkQuery = new SceneMarkQueryService(database.db);
   const sceneMarkStore = new SceneMarkRepository(database.db);
+  const parsePool = disposables.add(new SceneMarkParsePool());
   // Disposed before the database closes: the last batch is committed on the way out.
   const ingest = disposables.add(
     new IngestPipeline({
       repository: sceneMarkStore,
+      parser: parsePool,
       logger: log,
       publisher: {
         ingested: (summary) => events.publish('scenemarks:ingested', summary),

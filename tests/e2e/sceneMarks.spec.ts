@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSceneMark } from '../../src-main/core/nice/sceneMark';
-import { SceneMarkRepository } from '../../src-main/services/scenemarks/sceneMarkRepository';
+import { SceneMarkRepository, storeSceneMark } from '../../src-main/services/scenemarks/sceneMarkRepository';
 import { generateSceneMark } from '../../bench/support/sceneMarkGenerator';
 import { expect, screenshotDir, test } from './webShellFixture';
 
@@ -22,12 +22,7 @@ test('finds, charts, exports and opens stored SceneMarks', async ({ page, webShe
     generateSceneMark(index, { startMs, intervalMs: 10_000, devices: 3, idPrefix: 'E2E' }),
   );
   new SceneMarkRepository(db).writeBatch(
-    originals.map((bytes) => ({
-      kind: 'sceneMark',
-      parsed: parseSceneMark(bytes),
-      source: 'e2e',
-      receivedMs: Date.now(),
-    })),
+    originals.map((bytes) => storeSceneMark(parseSceneMark(bytes), 'e2e', Date.now())),
   );
   db.close();
   const first = parseSceneMark(originals[0] ?? new Uint8Array()).normalised;

@@ -1,9 +1,25 @@
-import { NiceProtocolError } from '../../core/nice/niceProtocolError';
-import { parseSceneMark, type ParsedSceneMark } from '../../core/nice/sceneMark';
+import type { ParsedSceneMark } from '../../core/nice/sceneMark';
 import type { Disposable } from '../../core/util/disposable';
 import type { Logger } from '../../core/util/logger';
 import type { IngestCounters, IngestedSceneMark } from '../../../src-shared/contract/ingestContract';
 import type { SceneMarkRepository, StoreItem, StoreOutcome } from './sceneMarkRepository';
+import {
+  parseSceneMarkRecord,
+  toSceneMarkRecord,
+  type SceneMarkParseOutcome,
+  type SceneMarkRecord,
+} from './sceneMarkRecord';
+
+/**
+ * Parses raw SceneMarks away from main's event loop (SceneMarkParsePool). Without one the
+ * pipeline parses on main, batch by batch, as it writes.
+ */
+export interface SceneMarkParser {
+  /** One outcome per input, in order; rejects only when the parser itself broke. */
+  parseBatch(inputs: readonly Uint8Array[]): Promise<SceneMarkParseOutcome[]>;
+  /** Batches it can usefully have in flight at once. */
+  readonly concurrency: number;
+}
 
 /** Where the pipeline sends live batches (EventBatcher.publish in consoleServices). */
 export interface IngestPublisher {
@@ -16,6 +32,8 @@ export interface IngestPipelineOptions {
   repository: Pick<SceneMarkRepository, 'writeBatch'>;
   logger: Logger;
   publisher?: IngestPublisher;
+  /** Where raw SceneMarks are parsed; absent = on main, inside the commit. */
+  parser?: SceneMarkParser;
   /**
    * Rows per transaction at most (default 500): parsing and writing one row costs about 0.25 ms
    * on a slow machine, so a batch holds main's event loop for about 100 ms at most.
@@ -38,9 +56,10 @@ interface Pending {
   bytes: Uint8Array;
   source: string;
   receivedMs: number;
-  parsed?: ParsedSceneMark;
-  /** Refused before it reached the pipeline (an unreadable envelope): stored as a reject. */
-  refused?: { reason: string; field: string | null };
+  /** What gets written, once parsed (or at once for parsed and refused input). */
+  item?: StoreItem;
+  /** The parser batch this input is in while it is being parsed. */
+  parsing?: number;
 }
 
 /** SQLite result codes meaning "another connection holds the lock": retry soon. */
@@ -54,21 +73,36 @@ const itemLevelCodes = /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/;
  * starts within `flushIntervalMs` of the oldest queued item. Invalid input goes to the rejects
  * table with the reason, never silently away.
  *
+ * Parsing: with a `parser` (worker threads) queued input is sent off in order, in chunks of up
+ * to `batchSize`, as soon as the parser has room, and commits take the parsed prefix of the
+ * queue, so main only writes. Order of the queue is the order of the commits either way.
+ *
  * Backpressure: `submit` is synchronous and returns false when the queue is full; the item is
  * then not kept and counts as `dropped`. Producers that can wait (WebAPI, MQTT with flow
  * control, the benchmark) use `enqueue`, which resolves once the item is queued and never
  * drops. When the store fails (SQLITE_BUSY, a locked or corrupt file) the batch stays at the
  * head of the queue and is retried with backoff; the error is counted, logged and shown in
- * the counters, nothing is deleted and main keeps running.
+ * the counters, nothing is deleted and main keeps running. `holdWrites` pauses commits (a full
+ * VACUUM holds the write lock on another connection) while input keeps queueing.
  */
 export class IngestPipeline implements Disposable {
   private readonly queue: Pending[] = [];
+  /** Next queued item to commit. */
   private head = 0;
+  /** Next queued item to hand to the parser (never behind `head`). */
+  private parseCursor = 0;
+  private parsingBatches = 0;
+  private nextParseBatch = 1;
+  private dispatchQueued = false;
+  /** A commit came due while the head of the queue was still being parsed. */
+  private commitDue = false;
+  private holds = 0;
   private readonly waiters: (() => void)[] = [];
   private readonly idleWaiters: (() => void)[] = [];
   private readonly repository: Pick<SceneMarkRepository, 'writeBatch'>;
   private readonly logger: Logger;
   private readonly publisher: IngestPublisher | undefined;
+  private readonly parser: SceneMarkParser | undefined;
   private readonly batchSize: number;
   private readonly flushIntervalMs: number;
   private readonly maxQueue: number;
@@ -81,6 +115,7 @@ export class IngestPipeline implements Disposable {
   private countersTimer: NodeJS.Timeout | undefined;
   private lastCountersMs = Number.NEGATIVE_INFINITY;
   private failureStreak = 0;
+  private parserFailures = 0;
   private disposed = false;
   private readonly counts: Omit<IngestCounters, 'queueDepth' | 'lastError'> = {
     received: 0,
@@ -97,6 +132,7 @@ export class IngestPipeline implements Disposable {
     this.repository = options.repository;
     this.logger = options.logger;
     this.publisher = options.publisher;
+    this.parser = options.parser;
     this.batchSize = options.batchSize ?? 500;
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
     this.maxQueue = options.maxQueue ?? 50_000;
@@ -127,7 +163,14 @@ export class IngestPipeline implements Disposable {
 
   /** Like submit for a SceneMark that was already parsed (by a CMF or WebAPI handler). */
   submitParsed(parsed: ParsedSceneMark, source: string): boolean {
-    return this.accept({ bytes: parsed.original, source, receivedMs: this.now(), parsed });
+    const receivedMs = this.now();
+    const record = toSceneMarkRecord(parsed);
+    return this.accept({
+      bytes: parsed.original,
+      source,
+      receivedMs,
+      item: { kind: 'sceneMark', record, original: parsed.original, source, receivedMs },
+    });
   }
 
   /**
@@ -135,7 +178,13 @@ export class IngestPipeline implements Disposable {
    * does not parse or decrypt), so it lands in the rejects table with the reason like any other.
    */
   submitRejected(bytes: Uint8Array, source: string, reason: string, field: string | null): boolean {
-    return this.accept({ bytes, source, receivedMs: this.now(), refused: { reason, field } });
+    const receivedMs = this.now();
+    return this.accept({
+      bytes,
+      source,
+      receivedMs,
+      item: { kind: 'reject', original: bytes, source, receivedMs, reason, field },
+    });
   }
 
   /** Queues the bytes, waiting for room when the queue is full; never drops. */
@@ -156,12 +205,31 @@ export class IngestPipeline implements Disposable {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Writes what is queued now, batch by batch; stops at the first store failure. */
+  /**
+   * Pauses commits until the returned release is called (each hold released once; holds nest).
+   * Input keeps queueing up to `maxQueue`, and parsing goes on meanwhile.
+   */
+  holdWrites(): () => void {
+    this.holds += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds -= 1;
+      if (this.holds === 0 && this.queueDepth > 0 && this.failureStreak === 0) this.schedule(0);
+    };
+  }
+
+  /**
+   * Writes what is queued now, batch by batch, parsing on main what the parser has not taken
+   * yet; stops at input still being parsed and at the first store failure.
+   */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     while (this.queueDepth > 0) {
-      if (!this.commitOne()) return;
+      const result = this.commitOne();
+      if (result !== 'committed') return;
     }
     this.settled();
   }
@@ -170,7 +238,12 @@ export class IngestPipeline implements Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.failureStreak === 0) this.flush();
+    // Answers still to come from the parser are not awaited: main parses those inputs itself.
+    for (let index = this.head; index < this.parseCursor; index++) {
+      const pending = this.queue[index];
+      if (pending) pending.parsing = undefined;
+    }
+    if (this.failureStreak === 0 && this.holds === 0) this.flush();
     if (this.timer) clearTimeout(this.timer);
     if (this.countersTimer) clearTimeout(this.countersTimer);
     this.timer = this.countersTimer = undefined;
@@ -194,10 +267,79 @@ export class IngestPipeline implements Disposable {
       return false;
     }
     this.queue.push(item);
-    if (this.failureStreak > 0) return true; // a retry is already scheduled
-    if (this.queueDepth >= this.batchSize) this.schedule(0);
+    if (this.parser && !this.dispatchQueued) {
+      // Everything submitted in this turn of the event loop goes to the parser together.
+      this.dispatchQueued = true;
+      queueMicrotask(() => {
+        this.dispatchQueued = false;
+        this.dispatch();
+      });
+    }
+    if (this.failureStreak > 0 || this.holds > 0) return true; // a retry or a release will commit
+    if (!this.parser && this.queueDepth >= this.batchSize) this.schedule(0);
     else if (!this.timer) this.schedule(this.flushIntervalMs);
     return true;
+  }
+
+  /** Hands queued input to the parser, in order, while it has room. */
+  private dispatch(): void {
+    const parser = this.parser;
+    if (!parser || this.disposed) return;
+    if (this.parseCursor < this.head) this.parseCursor = this.head;
+    while (this.parseCursor < this.queue.length && this.parsingBatches < parser.concurrency) {
+      const batch: Pending[] = [];
+      const token = this.nextParseBatch++;
+      while (this.parseCursor < this.queue.length && batch.length < this.batchSize) {
+        const pending = this.queue[this.parseCursor++];
+        if (pending && !pending.item) {
+          pending.parsing = token;
+          batch.push(pending);
+        }
+      }
+      if (batch.length === 0) continue;
+      this.parsingBatches += 1;
+      parser.parseBatch(batch.map((pending) => pending.bytes)).then(
+        (outcomes) => this.parsed(batch, token, outcomes),
+        (error: unknown) => this.parserFailed(batch, token, error),
+      );
+    }
+  }
+
+  private parsed(batch: readonly Pending[], token: number, outcomes: readonly SceneMarkParseOutcome[]): void {
+    this.parsingBatches -= 1;
+    batch.forEach((pending, index) => {
+      const outcome = outcomes[index];
+      if (pending.parsing !== token || pending.item || !outcome) return;
+      pending.parsing = undefined;
+      pending.item = toStoreItem(pending, outcome);
+    });
+    this.dispatch();
+    if (this.failureStreak > 0 || this.holds > 0 || this.disposed) return;
+    if (this.commitDue || this.readyCount() >= this.batchSize) this.schedule(0);
+    else if (!this.timer && this.queueDepth > 0) this.schedule(this.flushIntervalMs);
+  }
+
+  /** The parser broke (a worker died): main parses that batch itself when it commits it. */
+  private parserFailed(batch: readonly Pending[], token: number, error: unknown): void {
+    this.parsingBatches -= 1;
+    for (const pending of batch) if (pending.parsing === token) pending.parsing = undefined;
+    this.parserFailures += 1;
+    if (this.parserFailures === 1 || this.parserFailures % 100 === 0)
+      this.logger.log(
+        'warn',
+        'ingest',
+        `the SceneMark parser failed (${this.parserFailures} batches so far); parsing on main instead`,
+        error instanceof Error ? error.stack : String(error),
+      );
+    if (this.failureStreak === 0 && this.holds === 0 && !this.disposed) this.schedule(0);
+  }
+
+  /** Parsed items at the head of the queue, counted up to one batch. */
+  private readyCount(): number {
+    const end = Math.min(this.queue.length, this.head + this.batchSize);
+    let index = this.head;
+    while (index < end && this.queue[index]?.item) index++;
+    return index - this.head;
   }
 
   private schedule(delayMs: number): void {
@@ -215,27 +357,47 @@ export class IngestPipeline implements Disposable {
 
   /** One commit per timer turn so producers and IPC get the event loop between batches. */
   private runBatch(): void {
-    if (!this.commitOne()) return;
-    if (this.queueDepth >= this.batchSize) this.schedule(0);
-    else if (this.queueDepth > 0) this.schedule(this.flushIntervalMs);
-    else this.settled();
+    const result = this.commitOne();
+    if (result !== 'committed') return;
+    if (this.queueDepth === 0) this.settled();
+    else if (!this.parser ? this.queueDepth >= this.batchSize : this.readyCount() >= this.batchSize)
+      this.schedule(0);
+    else this.schedule(this.flushIntervalMs);
   }
 
-  /** Parses and writes the next batch; false when the store failed (a retry is scheduled). */
-  private commitOne(): boolean {
-    const end = Math.min(this.queue.length, this.head + this.batchSize);
-    const batch = this.queue.slice(this.head, end);
-    const items = batch.map((pending) => toStoreItem(pending));
+  /**
+   * Writes the next batch: the head of the queue up to the first input still being parsed,
+   * parsing on main whatever the parser has not taken. `waiting` when the head is still being
+   * parsed or writes are held (its arrival or the release commits), `failed` when the store
+   * failed (a retry is scheduled).
+   */
+  private commitOne(): 'committed' | 'waiting' | 'failed' {
+    if (this.holds > 0) return 'waiting';
+    const batch: Pending[] = [];
+    const limit = Math.min(this.queue.length, this.head + this.batchSize);
+    for (let index = this.head; index < limit; index++) {
+      const pending = this.queue[index];
+      if (!pending || pending.parsing !== undefined) break;
+      pending.item ??= toStoreItem(pending, parseSceneMarkRecord(pending.bytes));
+      batch.push(pending);
+    }
+    if (batch.length === 0) {
+      this.commitDue = this.queueDepth > 0;
+      return 'waiting';
+    }
+    this.commitDue = false;
+    const items = batch.map((pending) => pending.item as StoreItem);
     let outcomes: StoreOutcome[];
     try {
       outcomes = this.write(items);
     } catch (error) {
       this.storeFailed(error, batch.length);
-      return false;
+      return 'failed';
     }
-    this.head = end;
+    this.head += batch.length;
     if (this.head > 4096 && this.head * 2 > this.queue.length) {
       this.queue.splice(0, this.head);
+      this.parseCursor = Math.max(0, this.parseCursor - this.head);
       this.head = 0;
     }
     if (this.failureStreak > 0) {
@@ -245,7 +407,8 @@ export class IngestPipeline implements Disposable {
     }
     this.recordOutcomes(items, outcomes);
     for (const wake of this.waiters.splice(0)) wake();
-    return true;
+    this.dispatch();
+    return 'committed';
   }
 
   /**
@@ -288,7 +451,7 @@ export class IngestPipeline implements Disposable {
           this.counts.rejected += 1;
           return;
       }
-      if (item?.kind === 'sceneMark' && this.publisher) this.publisher.ingested(summarise(item.parsed));
+      if (item?.kind === 'sceneMark' && this.publisher) this.publisher.ingested(summarise(item.record));
     });
     this.countersChanged();
   }
@@ -335,45 +498,19 @@ export class IngestPipeline implements Disposable {
   }
 }
 
-/** Parses one queued item; invalid input becomes a reject with its reason and field. */
-function toStoreItem(pending: Pending): StoreItem {
-  if (pending.refused)
-    return {
-      kind: 'reject',
-      original: pending.bytes,
-      source: pending.source,
-      receivedMs: pending.receivedMs,
-      ...pending.refused,
-    };
-  if (pending.parsed)
-    return {
-      kind: 'sceneMark',
-      parsed: pending.parsed,
-      source: pending.source,
-      receivedMs: pending.receivedMs,
-    };
-  try {
-    const parsed = parseSceneMark(pending.bytes);
-    pending.parsed = parsed; // a retried batch is not parsed twice
-    return { kind: 'sceneMark', parsed, source: pending.source, receivedMs: pending.receivedMs };
-  } catch (error) {
-    return {
-      kind: 'reject',
-      original: pending.bytes,
-      source: pending.source,
-      receivedMs: pending.receivedMs,
-      reason: error instanceof Error ? error.message : String(error),
-      field: error instanceof NiceProtocolError ? (error.field ?? null) : null,
-    };
-  }
+/** The store item of one queued input from its parse outcome. */
+function toStoreItem(pending: Pending, outcome: SceneMarkParseOutcome): StoreItem {
+  const { bytes: original, source, receivedMs } = pending;
+  return outcome.ok
+    ? { kind: 'sceneMark', record: outcome.record, original, source, receivedMs }
+    : { kind: 'reject', original, source, receivedMs, reason: outcome.reason, field: outcome.field };
 }
 
 /** A SceneMark the store refused, kept as a reject with SQLite's reason. */
 function storeRejected(item: StoreItem, error: unknown): StoreItem {
-  const original = item.kind === 'sceneMark' ? item.parsed.original : item.original;
   return {
     kind: 'reject',
-    original,
+    original: item.original,
     source: item.source,
     receivedMs: item.receivedMs,
     reason: `the store refused it: ${error instanceof Error ? error.message : String(error)}`,
@@ -382,17 +519,16 @@ function storeRejected(item: StoreItem, error: unknown): StoreItem {
 }
 
 /** The compact live summary of one stored SceneMark. */
-export function summarise(parsed: ParsedSceneMark): IngestedSceneMark {
-  const { normalised } = parsed;
+export function summarise(record: SceneMarkRecord): IngestedSceneMark {
   return {
-    sceneMarkId: normalised.sceneMarkId,
-    time: normalised.time,
-    deviceId: normalised.deviceId,
-    nodeId: normalised.nodeId,
-    eventType: normalised.eventType,
-    itemTypes: normalised.itemTypes,
-    highestProbability: normalised.highestProbability,
-    status: normalised.status,
+    sceneMarkId: record.sceneMarkId,
+    time: record.time,
+    deviceId: record.deviceId,
+    nodeId: record.nodeId,
+    eventType: record.eventType,
+    itemTypes: record.itemTypes,
+    highestProbability: record.highestProbability,
+    status: record.status,
   };
 }
 

@@ -1,19 +1,21 @@
 import type Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
 import type { SceneDataFile } from '../../core/nice/sceneData';
-import type { ParsedSceneMark } from '../../core/nice/sceneMark';
-import type { SceneMark } from '../../core/nice/sceneMarkSchema';
 import { encodeItemTypes } from './itemTypesColumn';
+import type { ParsedSceneMark } from '../../core/nice/sceneMark';
+import { inlineSceneDataMaxBytes, toSceneMarkRecord, type SceneMarkRecord } from './sceneMarkRecord';
 
-/** SceneData at most this large (decoded) is kept inline with its SHA-256 (issue #5 item 1). */
-export const inlineSceneDataMaxBytes = 256 * 1024;
-
-/** A validated SceneMark to store. */
+/** A validated SceneMark to store: its record and its bytes exactly as received. */
 export interface StoreSceneMark {
   kind: 'sceneMark';
-  parsed: ParsedSceneMark;
+  record: SceneMarkRecord;
+  original: Uint8Array;
   source: string;
   receivedMs: number;
+}
+
+/** The store item of a SceneMark parsed on the caller's thread. */
+export function storeSceneMark(parsed: ParsedSceneMark, source: string, receivedMs: number): StoreSceneMark {
+  return { kind: 'sceneMark', record: toSceneMarkRecord(parsed), original: parsed.original, source, receivedMs };
 }
 
 /** Input that failed validation, kept verbatim with the reason (issue #5 "Bad input"). */
@@ -31,17 +33,6 @@ export type StoreItem = StoreSceneMark | StoreReject;
 
 /** What writing one item did. */
 export type StoreOutcome = 'stored' | 'updated' | 'duplicate' | 'rejected';
-
-/**
- * The revision of a SceneMark from its VersionControl: every node that processes a SceneMark
- * appends a VersionList entry and may raise VersionNumber, so the larger of the entry count and
- * the highest whole VersionNumber orders the versions of one SceneMarkID.
- */
-export function sceneMarkRevision(sceneMark: SceneMark): number {
-  const list = sceneMark.VersionControl.VersionList;
-  const highest = list.reduce((max, entry) => Math.max(max, entry.VersionNumber), 0);
-  return Math.max(list.length, Math.floor(highest));
-}
 
 type SceneMarkRow = [
   string, // scenemark_id
@@ -71,9 +62,13 @@ interface SeenRange {
  * prepared statements. Idempotent by SceneMarkID: a higher revision replaces the row and its
  * objects, the same or a lower one is a duplicate and changes nothing.
  *
- * SceneData known only by reference (no embedded content) is stored with `byte_size` 0, an
- * empty `sha256` and no `content`: the columns are NOT NULL and the size is unknown until the
- * file itself arrives (storeSceneDataFile).
+ * `scene_data` holds SceneData whose content the console has (embedded in a SceneMark, or a
+ * file received on its own: storeSceneDataFile). SceneData known only by reference is not
+ * copied into rows: the SceneMark's original SceneDataList already says everything about it,
+ * and four index writes per reference were the largest single cost of ingest. A file that
+ * arrived before its SceneMark, without naming it, is linked when the SceneMark lists it.
+ * Databases written before this rule may hold reference rows (`byte_size` 0, empty `sha256`,
+ * no `content`); readers accept both.
  */
 export class SceneMarkRepository {
   private readonly selectExisting: Database.Statement<[string], { id: number; revision: number }>;
@@ -98,6 +93,7 @@ export class SceneMarkRepository {
       number,
     ]
   >;
+  private readonly linkSceneData: Database.Statement<[string, string]>;
   private readonly insertReject: Database.Statement<[number, string, string, string | null, Uint8Array]>;
   private readonly writeTransaction: Database.Transaction<(items: readonly StoreItem[]) => StoreOutcome[]>;
 
@@ -144,6 +140,9 @@ export class SceneMarkRepository {
          content = coalesce(excluded.content, content),
          uri = coalesce(excluded.uri, uri)`,
     );
+    this.linkSceneData = db.prepare(
+      'UPDATE scene_data SET scenemark_id = ? WHERE scene_data_id = ? AND scenemark_id IS NULL',
+    );
     this.insertReject = db.prepare(
       'INSERT INTO rejects (received_ms, source, reason, field, original) VALUES (?, ?, ?, ?, ?)',
     );
@@ -183,7 +182,7 @@ export class SceneMarkRepository {
         return 'rejected';
       }
       const outcome = this.writeSceneMark(item);
-      const { deviceId, nodeId, time } = item.parsed.normalised;
+      const { deviceId, nodeId, time } = item.record;
       if (outcome !== 'duplicate' && deviceId !== null) {
         widen(devices, deviceId, time, () => ({ first: time, last: time }));
         widen(nodes, `${deviceId}\u0000${nodeId}`, time, () => ({
@@ -201,21 +200,20 @@ export class SceneMarkRepository {
   }
 
   private writeSceneMark(item: StoreSceneMark): StoreOutcome {
-    const { normalised, sceneMark, original } = item.parsed;
-    const revision = sceneMarkRevision(sceneMark);
+    const { record } = item;
     const row: SceneMarkRow = [
-      normalised.sceneMarkId,
-      normalised.time,
-      normalised.deviceId,
-      normalised.nodeId,
-      normalised.portId,
-      normalised.eventType,
-      normalised.status,
-      encodeItemTypes(normalised.itemTypes),
-      normalised.highestProbability,
-      normalised.version,
-      revision,
-      original,
+      record.sceneMarkId,
+      record.time,
+      record.deviceId,
+      record.nodeId,
+      record.portId,
+      record.eventType,
+      record.status,
+      encodeItemTypes(record.itemTypes),
+      record.highestProbability,
+      record.version,
+      record.revision,
+      item.original,
       item.source,
       item.receivedMs,
     ];
@@ -226,40 +224,39 @@ export class SceneMarkRepository {
       rowId = Number(inserted.lastInsertRowid);
       outcome = 'stored';
     } else {
-      const existing = this.selectExisting.get(normalised.sceneMarkId);
-      if (existing === undefined || revision <= existing.revision) return 'duplicate';
+      const existing = this.selectExisting.get(record.sceneMarkId);
+      if (existing === undefined || record.revision <= existing.revision) return 'duplicate';
       rowId = existing.id;
       this.updateSceneMark.run(...row, rowId);
       this.deleteObjects.run(rowId);
       outcome = 'updated';
     }
-    normalised.objects.forEach((object, ordinal) => {
+    record.objects.forEach((object, ordinal) => {
       this.insertObject.run(
         rowId,
         ordinal,
         object.itemType,
         object.probability,
-        object.box?.XCoordinate ?? null,
-        object.box?.YCoordinate ?? null,
-        object.box?.Width ?? null,
-        object.box?.Height ?? null,
+        object.x,
+        object.y,
+        object.width,
+        object.height,
       );
     });
-    for (const data of sceneMark.SceneDataList ?? []) {
-      const embedded = data.EmbeddedSceneData ? Buffer.from(data.EmbeddedSceneData, 'base64') : null;
-      const inline = embedded !== null && embedded.byteLength <= inlineSceneDataMaxBytes;
+    for (const data of record.embeddedData) {
       this.upsertSceneData.run(
-        data.SceneDataID,
-        normalised.sceneMarkId,
-        data.MediaFormat ?? null,
-        inline ? 'base64' : null,
-        embedded?.byteLength ?? 0,
-        embedded ? createHash('sha256').update(embedded).digest('hex') : '',
-        inline ? embedded : null,
-        data.SceneDataURI ?? null,
+        data.sceneDataId,
+        record.sceneMarkId,
+        data.mediaFormat,
+        data.content ? 'base64' : null,
+        data.byteSize,
+        data.sha256,
+        data.content,
+        data.uri,
         item.receivedMs,
       );
     }
+    for (const sceneDataId of record.sceneDataIds) this.linkSceneData.run(record.sceneMarkId, sceneDataId);
     return outcome;
   }
 }

@@ -36,6 +36,17 @@ export function editedSceneMark(
   return new TextEncoder().encode(JSON.stringify(object));
 }
 
+/**
+ * Puts content into the first SceneData item (the thumbnail), as a camera embedding it would:
+ * only SceneData whose content is held gets a `scene_data` row.
+ */
+export function embedThumbnail(sceneMark: Record<string, unknown>): void {
+  const list = sceneMark['SceneDataList'] as Record<string, unknown>[];
+  at(list, 0)['EmbeddedSceneData'] = Buffer.from(`thumbnail of ${String(sceneMark['SceneMarkID'])}`).toString(
+    'base64',
+  );
+}
+
 /** The item at `index`, failing the test when it is missing. */
 export function at<T>(list: readonly T[], index: number): T {
   const item = list[index];

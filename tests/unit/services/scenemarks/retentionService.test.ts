@@ -13,9 +13,11 @@ import { RetentionRepository } from '../../../../src-main/services/scenemarks/re
 import { RetentionService } from '../../../../src-main/services/scenemarks/retentionService';
 import {
   SceneMarkRepository,
+  storeSceneMark,
   type StoreItem,
 } from '../../../../src-main/services/scenemarks/sceneMarkRepository';
-import { migrations, openIngestDatabase, parsedSceneMark } from './ingestFixture';
+import { parseSceneMark } from '../../../../src-main/core/nice/sceneMark';
+import { editedSceneMark, embedThumbnail, migrations, openIngestDatabase, parsedSceneMark } from './ingestFixture';
 
 const dayMs = 24 * 60 * 60 * 1000;
 const nowMs = Date.parse('2026-03-01T00:00:00.000Z');
@@ -37,12 +39,8 @@ function seed(count: number, startMs: number, idPrefix: string): void {
   for (let first = 0; first < count; first += 500) {
     const items: StoreItem[] = [];
     for (let index = first; index < Math.min(count, first + 500); index += 1) {
-      items.push({
-        kind: 'sceneMark',
-        parsed: parsedSceneMark(index, { startMs, idPrefix }),
-        source: 'test',
-        receivedMs: startMs,
-      });
+      const bytes = editedSceneMark(index, embedThumbnail, { startMs, idPrefix });
+      items.push(storeSceneMark(parseSceneMark(bytes), 'test', startMs));
     }
     repository.writeBatch(items);
   }

@@ -5,6 +5,7 @@ import { RetentionRepository } from '../../../../src-main/services/scenemarks/re
 import { SceneMarkQueryService } from '../../../../src-main/services/scenemarks/sceneMarkQueryService';
 import {
   SceneMarkRepository,
+  storeSceneMark,
   type StoreItem,
 } from '../../../../src-main/services/scenemarks/sceneMarkRepository';
 import { migrate } from '../../../../src-main/services/store/migrations';
@@ -176,12 +177,7 @@ describe('migration 0007 scenemark_minutes', () => {
 describe('scenemark_minutes triggers', () => {
   const startMs = Date.UTC(2026, 0, 1);
   const options = { startMs, intervalMs: 7_000 };
-  const item = (bytes: Uint8Array): StoreItem => ({
-    kind: 'sceneMark',
-    parsed: parseSceneMark(bytes),
-    source: 'test',
-    receivedMs: 0,
-  });
+  const item = (bytes: Uint8Array): StoreItem => (storeSceneMark(parseSceneMark(bytes), 'test', 0));
   /** SceneMark `index` again as revision 2, with its TimeStamp moved to `timeMs`. */
   const revised = (index: number, timeMs: number): Uint8Array =>
     editedSceneMark(

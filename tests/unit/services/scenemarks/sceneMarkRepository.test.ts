@@ -4,9 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseSceneMark } from '../../../../src-main/core/nice/sceneMark';
 import {
   SceneMarkRepository,
-  sceneMarkRevision,
+  storeSceneMark,
   type StoreItem,
 } from '../../../../src-main/services/scenemarks/sceneMarkRepository';
+import { sceneMarkRevision } from '../../../../src-main/services/scenemarks/sceneMarkRecord';
 import { generateSceneMark } from '../../../../bench/support/sceneMarkGenerator';
 import { at, editedSceneMark, firstAnalysis, openIngestDatabase, parsedSceneMark } from './ingestFixture';
 
@@ -20,7 +21,7 @@ beforeEach(() => {
 afterEach(() => db.close());
 
 function item(bytes: Uint8Array, source = 'test', receivedMs = 1000): StoreItem {
-  return { kind: 'sceneMark', parsed: parseSceneMark(bytes), source, receivedMs };
+  return storeSceneMark(parseSceneMark(bytes), source, receivedMs);
 }
 
 function count(table: string): number {
@@ -141,7 +142,7 @@ describe('SceneMarkRepository', () => {
     expect(Buffer.from(row['original'] as Buffer).equals(Buffer.from(original))).toBe(true);
   });
 
-  it('keeps SceneData metadata, and small embedded content inline with its SHA-256', () => {
+  it('keeps embedded SceneData inline with its SHA-256, and no rows for references', () => {
     const content = Buffer.from('tiny jpeg bytes');
     const bytes = editedSceneMark(9, (sceneMark) => {
       const list = sceneMark['SceneDataList'] as Record<string, unknown>[];
@@ -153,7 +154,8 @@ describe('SceneMarkRepository', () => {
       unknown
     >[];
     const parsed = parseSceneMark(bytes);
-    expect(rows.map((row) => row['scene_data_id'])).toEqual([...parsed.normalised.sceneDataIds].sort());
+    // Only the thumbnail has content here; the other items are references, kept in the original.
+    expect(rows.map((row) => row['scene_data_id'])).toEqual([parsed.normalised.sceneDataIds[0]]);
     const thumbnail = at(
       rows.filter((row) => row['scene_data_id'] === parsed.normalised.sceneDataIds[0]),
       0,
@@ -166,9 +168,31 @@ describe('SceneMarkRepository', () => {
       sha256: createHash('sha256').update(content).digest('hex'),
     });
     expect(Buffer.from(thumbnail['content'] as Buffer).equals(content)).toBe(true);
-    const video = rows.find((row) => row['scene_data_id'] !== thumbnail['scene_data_id']);
-    if (video)
-      expect(video).toMatchObject({ content: null, byte_size: 0, sha256: '', media_format: 'H.264' });
+  });
+
+  it('links a SceneData file that arrived before its SceneMark without naming it', () => {
+    const parsed = parseSceneMark(generateSceneMark(3));
+    const dataId = at(parsed.normalised.sceneDataIds, 0);
+    const bytes = Buffer.from('early file');
+    repository.storeSceneDataFile(
+      {
+        dataId,
+        bytes,
+        sections: 1,
+        fileName: null,
+        fileType: null,
+        mediaFormat: 'JPEG',
+        pathUri: null,
+        encryptionOn: false,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        relatedSceneMarks: [],
+      },
+      1,
+    );
+    repository.writeBatch([storeSceneMark(parsed, 'test', 2)]);
+    expect(db.prepare('SELECT scenemark_id, byte_size FROM scene_data').all()).toEqual([
+      { scenemark_id: parsed.normalised.sceneMarkId, byte_size: bytes.byteLength },
+    ]);
   });
 
   it('rolls the whole batch back when a statement fails', () => {
