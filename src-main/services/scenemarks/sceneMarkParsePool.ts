@@ -15,7 +15,10 @@ export interface SceneMarkParsePoolOptions {
 
 interface Slot {
   worker: Worker;
-  waiting: Map<number, { resolve: (outcomes: SceneMarkParseOutcome[]) => void; reject: (error: Error) => void }>;
+  waiting: Map<
+    number,
+    { resolve: (outcomes: SceneMarkParseOutcome[]) => void; reject: (error: Error) => void }
+  >;
 }
 
 /**

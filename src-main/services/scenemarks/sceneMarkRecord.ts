@@ -54,8 +54,7 @@ export interface SceneMarkRecord {
 
 /** What parsing one input gave: a record, or the reason it is a reject. */
 export type SceneMarkParseOutcome =
-  | { ok: true; record: SceneMarkRecord }
-  | { ok: false; reason: string; field: string | null };
+  { ok: true; record: SceneMarkRecord } | { ok: false; reason: string; field: string | null };
 
 /**
  * The revision of a SceneMark from its VersionControl: every node that processes a SceneMark

@@ -15,7 +15,13 @@ export interface StoreSceneMark {
 
 /** The store item of a SceneMark parsed on the caller's thread. */
 export function storeSceneMark(parsed: ParsedSceneMark, source: string, receivedMs: number): StoreSceneMark {
-  return { kind: 'sceneMark', record: toSceneMarkRecord(parsed), original: parsed.original, source, receivedMs };
+  return {
+    kind: 'sceneMark',
+    record: toSceneMarkRecord(parsed),
+    original: parsed.original,
+    source,
+    receivedMs,
+  };
 }
 
 /** Input that failed validation, kept verbatim with the reason (issue #5 "Bad input"). */

@@ -80,9 +80,7 @@ describe('IngestPipeline with a parser', () => {
     expect(storedIds()).toEqual(valid.map(idOf));
     const originals = db.prepare('SELECT original FROM scenemarks ORDER BY id').pluck().all() as Buffer[];
     expect(originals.every((original, index) => original.equals(Buffer.from(valid[index] ?? [])))).toBe(true);
-    expect(db.prepare('SELECT reason FROM rejects').pluck().all()).toEqual([
-      expect.stringMatching(/JSON/i),
-    ]);
+    expect(db.prepare('SELECT reason FROM rejects').pluck().all()).toEqual([expect.stringMatching(/JSON/i)]);
     // The embedded thumbnail was decoded and hashed in the worker.
     expect(db.prepare('SELECT count(*) FROM scene_data WHERE content IS NOT NULL').pluck().get()).toBe(1);
     expect(pipeline.counters()).toMatchObject({ received: 452, stored: 451, rejected: 1, dropped: 0 });

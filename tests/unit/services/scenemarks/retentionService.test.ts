@@ -17,7 +17,7 @@ import {
   type StoreItem,
 } from '../../../../src-main/services/scenemarks/sceneMarkRepository';
 import { parseSceneMark } from '../../../../src-main/core/nice/sceneMark';
-import { editedSceneMark, embedThumbnail, migrations, openIngestDatabase, parsedSceneMark } from './ingestFixture';
+import { editedSceneMark, embedThumbnail, migrations, openIngestDatabase } from './ingestFixture';
 
 const dayMs = 24 * 60 * 60 * 1000;
 const nowMs = Date.parse('2026-03-01T00:00:00.000Z');

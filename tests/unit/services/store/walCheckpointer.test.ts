@@ -15,7 +15,9 @@ const checkpointers: WalCheckpointer[] = [];
 
 const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function checkpointer(options: Partial<ConstructorParameters<typeof WalCheckpointer>[0]> = {}): WalCheckpointer {
+function checkpointer(
+  options: Partial<ConstructorParameters<typeof WalCheckpointer>[0]> = {},
+): WalCheckpointer {
   const created = new WalCheckpointer({
     db,
     databaseFile: file,
@@ -83,7 +85,10 @@ describe('WalCheckpointer', () => {
 
   it('gives checkpoints back to main when the thread dies', async () => {
     const created = checkpointer({
-      entry: workerEntryBeside(new URL('../scenemarks/fixtures/', import.meta.url).href, 'exitingParseWorker'),
+      entry: workerEntryBeside(
+        new URL('../scenemarks/fixtures/', import.meta.url).href,
+        'exitingParseWorker',
+      ),
     });
     // That entry never checkpoints and exits on its first message: send it one.
     (created as unknown as { worker: { postMessage(message: unknown): void } }).worker.postMessage('go');
@@ -95,7 +100,11 @@ describe('WalCheckpointer', () => {
 
   it('starts no thread for an in-memory database', () => {
     const memory = openDatabase(':memory:', []).db;
-    const created = new WalCheckpointer({ db: memory, databaseFile: ':memory:', logger: { log: () => undefined } });
+    const created = new WalCheckpointer({
+      db: memory,
+      databaseFile: ':memory:',
+      logger: { log: () => undefined },
+    });
     expect(created.active).toBe(false);
     created.dispose();
     memory.close();
