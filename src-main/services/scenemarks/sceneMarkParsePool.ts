@@ -5,6 +5,7 @@ import { startWorker, workerEntryBeside, type WorkerEntry } from '../workers/wor
 import type { SceneMarkParser } from './ingestPipeline';
 import type { ParseRequest, ParseResponse } from './sceneMarkParseProtocol';
 import type { SceneMarkParseOutcome } from './sceneMarkRecord';
+import { unpackOutcomes } from './sceneMarkRecordCodec';
 
 /** Options of the parse pool. */
 export interface SceneMarkParsePoolOptions {
@@ -97,7 +98,7 @@ export class SceneMarkParsePool implements SceneMarkParser, Disposable {
     worker.on('message', ({ id, outcomes }: ParseResponse) => {
       const waiting = slot.waiting.get(id);
       slot.waiting.delete(id);
-      waiting?.resolve(outcomes);
+      waiting?.resolve(unpackOutcomes(outcomes));
     });
     const gone = (error: Error): void => {
       if (this.slots[index] === slot) this.slots[index] = undefined;

@@ -1,4 +1,4 @@
-import type { SceneMarkParseOutcome } from './sceneMarkRecord';
+import type { PackedOutcomes } from './sceneMarkRecordCodec';
 
 /**
  * One batch for a parse worker: the inputs back to back in one transferred buffer (one copy on
@@ -10,8 +10,8 @@ export interface ParseRequest {
   ends: Uint32Array;
 }
 
-/** The answer to one ParseRequest: one outcome per input, in order. */
+/** The answer to one ParseRequest: one outcome per input, in order, packed (sceneMarkRecordCodec). */
 export interface ParseResponse {
   id: number;
-  outcomes: SceneMarkParseOutcome[];
+  outcomes: PackedOutcomes;
 }

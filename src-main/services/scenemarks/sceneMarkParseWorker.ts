@@ -3,17 +3,18 @@
 // thread (as the plain-Node load test does) it does nothing.
 import { isMainThread, parentPort } from 'node:worker_threads';
 import type { ParseRequest, ParseResponse } from './sceneMarkParseProtocol';
-import { parseSceneMarkRecord } from './sceneMarkRecord';
+import { parseSceneMarkRecord, type SceneMarkParseOutcome } from './sceneMarkRecord';
+import { packOutcomes } from './sceneMarkRecordCodec';
 
 if (!isMainThread && parentPort) {
   const port = parentPort;
   port.on('message', ({ id, buffer, ends }: ParseRequest) => {
-    const outcomes: ParseResponse['outcomes'] = [];
+    const outcomes: SceneMarkParseOutcome[] = [];
     let start = 0;
     for (const end of ends) {
       outcomes.push(parseSceneMarkRecord(new Uint8Array(buffer, start, end - start)));
       start = end;
     }
-    port.postMessage({ id, outcomes } satisfies ParseResponse);
+    port.postMessage({ id, outcomes: packOutcomes(outcomes) } satisfies ParseResponse);
   });
 }

@@ -42,6 +42,7 @@ if (!isMainThread && parentPort) {
       if (!(error instanceof Error && 'code' in error && error.code === 'SQLITE_BUSY')) throw error;
     }
   }, intervalMs);
+  port.postMessage('running');
   port.on('message', (message: 'stop') => {
     if (message !== 'stop') return;
     clearInterval(timer);

@@ -33,10 +33,13 @@ export interface WalCheckpointerOptions {
 export class WalCheckpointer implements Disposable {
   private readonly worker: Worker | undefined;
   private stopped = false;
+  /** Resolves true once the thread checkpoints, false when it never will (tests wait on it). */
+  readonly running: Promise<boolean>;
 
   constructor(private readonly options: WalCheckpointerOptions) {
     if (options.databaseFile === ':memory:') {
       this.worker = undefined;
+      this.running = Promise.resolve(false);
       return;
     }
     const workerData: WalCheckpointWorkerData = {
@@ -52,6 +55,10 @@ export class WalCheckpointer implements Disposable {
     options.db.pragma('wal_autocheckpoint = 0');
     worker.on('error', (error) => this.lost(error));
     worker.on('exit', (code) => this.lost(new Error(`exited with code ${code}`)));
+    this.running = new Promise((resolve) => {
+      worker.once('message', (message) => resolve(message === 'running'));
+      worker.once('exit', () => resolve(false));
+    });
     this.worker = worker;
   }
 

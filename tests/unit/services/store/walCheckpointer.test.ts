@@ -63,7 +63,7 @@ describe('WalCheckpointer', () => {
     const created = checkpointer();
     expect(created.active).toBe(true);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
-    await settle(500); // the thread is up (tsx bootstrap in tests)
+    expect(await created.running).toBe(true);
     let largest = 0;
     const sampler = setInterval(() => (largest = Math.max(largest, walBytes())), 5);
     await write(128);
