@@ -1,6 +1,7 @@
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, type CryptoKey, type JWK } from 'jose';
 import { parseEndPointId } from './endPointId';
-import { importEndpointPrivateKey, importEndpointPublicKey } from './endpointKeys';
+import { openCanonicalBodyJwe } from './ecdhEsBody';
+import { endpointKeyAgreement, importEndpointPrivateKey, importEndpointPublicKey } from './endpointKeys';
 import { NiceProtocolError } from './niceProtocolError';
 
 /** The only JWE key management algorithm bodies use (profile "Body"; never RSA1_5, digest §4.4). */
@@ -100,6 +101,17 @@ export async function openJweBody(
         field,
       );
     }
+  }
+  // The common shape opens on node:crypto (see ecdhEsBody); anything else goes through jose.
+  const agreement = endpointKeyAgreement(privateKey);
+  if (agreement !== undefined) {
+    let opened: Uint8Array | undefined;
+    try {
+      opened = openCanonicalBodyJwe(text, header, agreement);
+    } catch {
+      throw new NiceProtocolError('DECRYPTION_FAILED', 'the body cannot be decrypted with our key', field);
+    }
+    if (opened !== undefined) return opened;
   }
   const key = await importEndpointPrivateKey(privateKey, BODY_KEY_MANAGEMENT_ALGORITHM);
   try {

@@ -1,3 +1,4 @@
+import { KeyObject, createECDH, type ECDH } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { z } from 'zod';
 import { parseEndPointId } from './endPointId';
@@ -110,9 +111,44 @@ export async function generateEndpointKeyPair(endPointId: string): Promise<Endpo
   return { publicJwk: toEndpointPublicJwk(privateJwk), privateJwk };
 }
 
+/** How many peers' imported public keys are kept (least recently used dropped first). */
+export const PUBLIC_KEY_CACHE_LIMIT = 256;
+
+/** Imported public keys by use and key identity (x, y: the RFC 7638 thumbprint members). */
+const publicKeys = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * Remembers what was made from one endpoint private key (an imported CryptoKey, an ECDH context)
+ * without keeping keys that are no longer in use: by object identity for as long as the caller
+ * holds the object, and by content for the most recently used key only (the console identity hands
+ * out a fresh JWK per call). Another key replaces the remembered one, so after a key rotation the
+ * old key is dropped at the first use of the new one. Key material is never exposed or logged.
+ */
+class PrivateKeyMemo<V> {
+  private readonly byObject = new WeakMap<object, { id: string; value: V }>();
+  private latest: { id: string; value: V } | undefined;
+
+  get(object: object, id: string, make: () => V): V {
+    const held = this.byObject.get(object);
+    if (held !== undefined && held.id === id) return held.value;
+    const entry = this.latest?.id === id ? this.latest : { id, value: make() };
+    this.latest = entry;
+    this.byObject.set(object, entry);
+    return entry.value;
+  }
+}
+
+const privateKeys: Record<EndpointKeyUse, PrivateKeyMemo<Promise<CryptoKey>>> = {
+  'ECDH-ES+A256KW': new PrivateKeyMemo(),
+  ES256: new PrivateKeyMemo(),
+};
+const agreementKeys = new PrivateKeyMemo<ECDH>();
+const agreementCryptoKeys = new WeakMap<CryptoKey, ECDH | null>();
+
 /**
  * Imports an endpoint public key for `use` (ECDH-ES+A256KW to encrypt bodies, ES256 to verify
- * tokens) after validating the JWK; accepts an already imported CryptoKey unchanged.
+ * tokens) after validating the JWK; accepts an already imported CryptoKey unchanged. Imports are
+ * cached per key (bounded, least recently used dropped first), so repeated calls only validate.
  */
 export async function importEndpointPublicKey(
   key: JWK | CryptoKey,
@@ -121,12 +157,26 @@ export async function importEndpointPublicKey(
 ): Promise<CryptoKey> {
   if (!isJwk(key)) return key;
   const jwk = validate(publicJwkSchema, key, field, false);
-  return (await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, use)) as CryptoKey;
+  const id = `${use}:${jwk.x}.${jwk.y}`;
+  const cached = publicKeys.get(id);
+  if (cached !== undefined) {
+    publicKeys.delete(id);
+    publicKeys.set(id, cached);
+    return cached;
+  }
+  const imported = importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, use) as Promise<CryptoKey>;
+  publicKeys.set(id, imported);
+  if (publicKeys.size > PUBLIC_KEY_CACHE_LIMIT) publicKeys.delete(publicKeys.keys().next().value as string);
+  imported.catch(() => {
+    if (publicKeys.get(id) === imported) publicKeys.delete(id);
+  });
+  return imported;
 }
 
 /**
  * Imports an endpoint private key for `use` (ECDH-ES+A256KW to decrypt bodies, ES256 to sign
- * tokens) after validating the JWK; accepts an already imported CryptoKey unchanged.
+ * tokens) after validating the JWK; accepts an already imported CryptoKey unchanged. The import
+ * is remembered for the key in use (see PrivateKeyMemo), so repeated calls only validate.
  */
 export async function importEndpointPrivateKey(
   key: JWK | CryptoKey,
@@ -135,7 +185,45 @@ export async function importEndpointPrivateKey(
 ): Promise<CryptoKey> {
   if (!isJwk(key)) return key;
   const jwk = validate(privateJwkSchema, key, field, false);
-  return (await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d }, use)) as CryptoKey;
+  return privateKeys[use].get(
+    key,
+    `${jwk.x}.${jwk.y}.${jwk.d}`,
+    () => importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d }, use) as Promise<CryptoKey>,
+  );
+}
+
+/**
+ * The node:crypto ECDH (P-256) context of an endpoint private key, for opening bodies with
+ * ECDH-ES key agreement; validates a JWK like importEndpointPrivateKey (MALFORMED naming the
+ * member). A CryptoKey qualifies when it is a P-256 ECDH private key allowed to derive bits;
+ * for any other key it returns undefined (its private scalar is read through KeyObject, even
+ * when not extractable, and stays in this process). Remembered like the imported private keys.
+ */
+export function endpointKeyAgreement(key: JWK | CryptoKey, field = 'privateJwk'): ECDH | undefined {
+  if (!isJwk(key)) {
+    let ecdh = agreementCryptoKeys.get(key);
+    if (ecdh === undefined) {
+      ecdh = cryptoKeyAgreement(key);
+      agreementCryptoKeys.set(key, ecdh);
+    }
+    return ecdh ?? undefined;
+  }
+  const jwk = validate(privateJwkSchema, key, field, false);
+  return agreementKeys.get(key, `${jwk.x}.${jwk.y}.${jwk.d}`, () => ecdhContext(jwk.d));
+}
+
+function cryptoKeyAgreement(key: CryptoKey): ECDH | null {
+  const algorithm = key.algorithm as { name?: unknown; namedCurve?: unknown };
+  if (key.type !== 'private' || algorithm.name !== 'ECDH' || algorithm.namedCurve !== 'P-256') return null;
+  if (!key.usages.includes('deriveBits')) return null;
+  const { d } = KeyObject.from(key as Parameters<typeof KeyObject.from>[0]).export({ format: 'jwk' });
+  return typeof d === 'string' ? ecdhContext(d) : null;
+}
+
+function ecdhContext(d: string): ECDH {
+  const ecdh = createECDH('prime256v1');
+  ecdh.setPrivateKey(Buffer.from(d, 'base64url'));
+  return ecdh;
 }
 
 function isJwk(key: JWK | CryptoKey): key is JWK {

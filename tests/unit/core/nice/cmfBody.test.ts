@@ -1,7 +1,11 @@
 import { CompactEncrypt, base64url, generateKeyPair } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeBody, encodeBody } from '../../../../src-main/core/nice/cmfBody';
-import { generateEndpointKeyPair, type EndpointKeyPair } from '../../../../src-main/core/nice/endpointKeys';
+import {
+  generateEndpointKeyPair,
+  importEndpointPublicKey,
+  type EndpointKeyPair,
+} from '../../../../src-main/core/nice/endpointKeys';
 
 const device = '00000009-60fe-5e15-8002-000000001954';
 const other = '00000009-60fe-5e15-8002-000000000002';
@@ -117,5 +121,69 @@ describe('encodeBody / decodeBody', () => {
     ).rejects.toMatchObject({ field: 'kid' });
     await expect(encodeBody(undefined, { plain: true })).rejects.toMatchObject({ field: 'Payload.Body' });
     await expect(encodeBody({ n: 1n }, { plain: true })).rejects.toMatchObject({ field: 'Payload.Body' });
+  });
+
+  it('opens bodies outside the common shape through jose (apu / apv)', async () => {
+    const key = await importEndpointPublicKey(recipient.publicJwk, 'ECDH-ES+A256KW');
+    const body = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(inner)))
+      .setProtectedHeader({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM', kid: device })
+      .setKeyManagementParameters({ apu: new Uint8Array([1, 2]), apv: new Uint8Array([3, 4]) })
+      .encrypt(key);
+    expect(header(body)).toMatchObject({ apu: 'AQI', apv: 'AwQ' });
+    expect(await decodeBody(body, true, recipient.privateJwk)).toEqual(inner);
+    const parts = body.split('.');
+    parts[4] = `${(parts[4] ?? '').startsWith('A') ? 'B' : 'A'}${(parts[4] ?? '').slice(1)}`;
+    await expect(decodeBody(parts.join('.'), true, recipient.privateJwk)).rejects.toMatchObject({
+      code: 'DECRYPTION_FAILED',
+      field: 'Payload.Body',
+    });
+  });
+
+  it('opens with CryptoKeys (extractable or not) and refuses keys not made for ECDH', async () => {
+    const body = await encodeBody(inner, {
+      encrypt: { recipientPublicJwk: recipient.publicJwk, kid: device },
+    });
+    const { importJWK } = await import('jose');
+    const { kty, crv, x, y, d } = recipient.privateJwk;
+    for (const extractable of [true, false]) {
+      const key = await importJWK({ kty, crv, x, y, d, ext: extractable }, 'ECDH-ES+A256KW');
+      expect(await decodeBody(body, true, key)).toEqual(inner);
+    }
+    const signing = await importJWK({ kty, crv, x, y, d }, 'ES256');
+    await expect(decodeBody(body, true, signing)).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
+  });
+
+  it('follows the key in use: fresh JWK copies, another key, then the first again', async () => {
+    const toRecipient = await encodeBody(inner, {
+      encrypt: { recipientPublicJwk: recipient.publicJwk, kid: device },
+    });
+    const toStranger = await encodeBody(inner, {
+      encrypt: { recipientPublicJwk: { ...stranger.publicJwk }, kid: other },
+    });
+    for (let round = 0; round < 2; round += 1) {
+      expect(await decodeBody(toRecipient, true, { ...recipient.privateJwk })).toEqual(inner);
+      expect(await decodeBody(toStranger, true, { ...stranger.privateJwk })).toEqual(inner);
+      await expect(
+        decodeBody(toRecipient, true, { ...stranger.privateJwk, kid: undefined }),
+      ).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
+    }
+    // A mutated JWK object is a different key, not the one remembered for the object.
+    const mutable: Record<string, unknown> = { ...recipient.privateJwk };
+    expect(await decodeBody(toRecipient, true, mutable)).toEqual(inner);
+    Object.assign(mutable, { x: stranger.privateJwk.x, y: stranger.privateJwk.y, d: stranger.privateJwk.d });
+    await expect(decodeBody(toRecipient, true, { ...mutable, kid: undefined })).rejects.toMatchObject({
+      code: 'DECRYPTION_FAILED',
+    });
+    await expect(decodeBody(toStranger, true, { ...mutable, kid: other })).resolves.toEqual(inner);
+  });
+
+  it('reports a malformed private JWK as before, naming the member', async () => {
+    const body = await encodeBody(inner, {
+      encrypt: { recipientPublicJwk: recipient.publicJwk, kid: device },
+    });
+    await expect(decodeBody(body, true, { ...recipient.privateJwk, d: 'short' })).rejects.toMatchObject({
+      code: 'MALFORMED',
+      field: 'privateJwk.d',
+    });
   });
 });
