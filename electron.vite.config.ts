@@ -40,6 +40,7 @@ export default defineConfig({
           // Worker threads of ingest: SceneMark parsing and WAL checkpoints, found the same way.
           sceneMarkParseWorker: resolve(__dirname, 'src-main/services/scenemarks/sceneMarkParseWorker.ts'),
           walCheckpointWorker: resolve(__dirname, 'src-main/services/store/walCheckpointWorker.ts'),
+          vacuumWorker: resolve(__dirname, 'src-main/services/scenemarks/vacuumWorker.ts'),
           // Forked by the local site for the simulated cameras, and their command line.
           simulatorProcess: resolve(__dirname, 'src-main/simulator/simulatorProcess.ts'),
           simulator: resolve(__dirname, 'src-main/simulator/cli.ts'),

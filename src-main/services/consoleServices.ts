@@ -140,6 +140,8 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
       repository: new RetentionRepository(database.db),
       logger: log,
       publish: (pruned) => events.publish('retention:pruned', pruned),
+      // A full VACUUM rewrites the file on a worker's connection; ingest queues meanwhile.
+      holdIngest: () => ingest.holdWrites(),
     }),
   );
   retention.start();

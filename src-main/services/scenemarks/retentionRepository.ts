@@ -34,7 +34,7 @@ export interface HistoryStats {
  * the size gauge, and pruning in small transactions. Each prune method deletes at most `limit`
  * rows of its table in one IMMEDIATE transaction and returns what it removed, so the caller
  * decides when to yield. Deleting a SceneMark removes its detected objects through ON DELETE
- * CASCADE and its SceneData rows here.
+ * CASCADE and its SceneData rows here. The pragmas of VACUUM on demand live here too.
  */
 export class RetentionRepository {
   private readonly selectBudgets: Database.Statement<[], { max_age_days: number; max_size_mib: number }>;
@@ -163,13 +163,88 @@ export class RetentionRepository {
     };
   }
 
+  /** The file the connection has open, or null for an in-memory database. */
+  databaseFile(): string | null {
+    return this.db.memory ? null : this.db.name;
+  }
+
   /**
-   * Rewrites the file without its free pages, then folds the write-ahead log back in and
-   * truncates it, so the space returns to the operating system. Holds the write lock throughout.
+   * How the file gives free pages back: 'none' (only a full VACUUM does), 'incremental'
+   * (incremental_vacuum steps) or 'full' (every commit). The header is read afresh, since a
+   * VACUUM on another connection changes it.
    */
-  vacuum(): void {
+  autoVacuumMode(): 'none' | 'full' | 'incremental' {
+    this.db.pragma('page_count', { simple: true }); // starts a read, so the header is current
+    const mode = this.db.pragma('auto_vacuum', { simple: true }) as number;
+    return mode === 2 ? 'incremental' : mode === 1 ? 'full' : 'none';
+  }
+
+  /**
+   * Gives at most `pages` free pages back to the file system in one short write transaction
+   * (`PRAGMA incremental_vacuum`, on an incremental database). Returns how many went and how
+   * many remain on the freelist.
+   */
+  incrementalVacuumStep(pages: number): { freed: number; remaining: number } {
+    const before = this.freelistCount();
+    // exec steps the pragma to its end; a single step of the statement would free one page.
+    this.db.exec(`PRAGMA incremental_vacuum(${Math.max(1, Math.floor(pages))})`);
+    const remaining = this.freelistCount();
+    return { freed: before - remaining, remaining };
+  }
+
+  /**
+   * Copies what it can of the write-ahead log into the file without waiting for anyone
+   * (PASSIVE), and returns the frames a reader's older snapshot still keeps in the log: 0 when
+   * another checkpoint (the checkpointer thread) holds the log at the moment.
+   */
+  checkpointPassive(): number {
+    const [row] = this.db.pragma('wal_checkpoint(PASSIVE)') as {
+      busy: number;
+      log: number;
+      checkpointed: number;
+    }[];
+    return row && row.busy === 0 && row.log > 0 ? row.log - row.checkpointed : 0;
+  }
+
+  /**
+   * Folds the write-ahead log into the file and truncates it to zero bytes, if no other
+   * connection is writing or reading an older snapshot right now: it never waits for one.
+   */
+  truncateWal(): boolean {
+    const previous = this.setBusyTimeout(0);
+    try {
+      const [row] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      return row?.busy === 0;
+    } finally {
+      this.setBusyTimeout(previous);
+    }
+  }
+
+  /**
+   * Rewrites the file on this connection, switching it to incremental auto-vacuum. Holds main
+   * for the whole rewrite: only for in-memory databases, which no worker can open.
+   */
+  vacuumInPlace(): void {
+    this.db.pragma('auto_vacuum = INCREMENTAL');
     this.db.exec('VACUUM');
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  /** Sets how long this connection waits for a lock; returns the previous value (ms). */
+  setBusyTimeout(ms: number): number {
+    const previous = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);
+    return previous;
+  }
+
+  /** Sets this connection's automatic checkpoint threshold (0 = off); returns the previous one. */
+  setAutoCheckpoint(pages: number): number {
+    const previous = this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
+    this.db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(pages))}`);
+    return previous;
+  }
+
+  private freelistCount(): number {
+    return this.db.pragma('freelist_count', { simple: true }) as number;
   }
 
   private removeSceneData(removed: readonly { scenemark_id: string }[]): PruneBatch {

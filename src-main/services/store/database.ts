@@ -11,8 +11,9 @@ export interface OpenDatabase {
 }
 
 /**
- * Opens (creating if needed) the console database: WAL so readers never block ingest,
- * foreign keys enforced, a busy timeout instead of instant SQLITE_BUSY, then migrations.
+ * Opens (creating if needed) the console database: incremental auto-vacuum when the file is new,
+ * WAL so readers never block ingest, foreign keys enforced, a busy timeout instead of instant
+ * SQLITE_BUSY, then migrations.
  * `:memory:` gives a private database for tests. Never deletes or recreates a file.
  */
 export function openDatabase(file: string, migrations: readonly Migration[]): OpenDatabase {
@@ -24,6 +25,10 @@ export function openDatabase(file: string, migrations: readonly Migration[]): Op
     throw new DatabaseOpenError(file, error);
   }
   try {
+    // Only an empty file can take auto_vacuum, and switching to WAL already writes its header, so
+    // this goes first. INCREMENTAL lets VACUUM on demand free pages in short steps on this
+    // connection; older files get it from their first (full) VACUUM (RetentionService).
+    if (db.pragma('page_count', { simple: true }) === 0) db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
