@@ -27,6 +27,9 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what: 
   return result.data;
 }
 
+/** Shared: a decode without `stream` keeps no state between calls, even after a failure. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * Decodes UTF-8 JSON text (or takes a string) and parses it, refusing inputs larger than
  * `maxBytes`. Every failure is a MALFORMED NiceProtocolError on the root field.
@@ -42,7 +45,7 @@ export function parseJsonInput(input: Uint8Array | string, maxBytes: number, wha
   }
   let text: string;
   try {
-    text = typeof input === 'string' ? input : new TextDecoder('utf-8', { fatal: true }).decode(input);
+    text = typeof input === 'string' ? input : utf8.decode(input);
   } catch {
     throw new NiceProtocolError('MALFORMED', `${what} is not valid UTF-8`, rootField);
   }

@@ -28,9 +28,26 @@ import {
   parseWith,
   rootField,
 } from './niceValidation';
+import {
+  analysisMembers,
+  attributeMembers,
+  boxAliases,
+  boxMembers,
+  encryptionMembers,
+  linkMembers,
+  objectMembers,
+  resolutionMembers,
+  sceneDataMembers,
+  topMembers,
+  versionControlMembers,
+  versionMembers,
+} from './sceneMarkMembers';
+import { fastSceneMark } from './sceneMarkFastPath';
 import { SceneMark, type BoundingBox } from './sceneMarkSchema';
 
 export { SceneMark } from './sceneMarkSchema';
+
+const utf8 = new TextEncoder();
 
 /** Largest SceneMark accepted by default, in bytes. */
 export const defaultSceneMarkMaxBytes = 1024 * 1024;
@@ -102,7 +119,7 @@ export function parseSceneMark(
   input: Uint8Array | string,
   options: ParseSceneMarkOptions = {},
 ): ParsedSceneMark {
-  const original = typeof input === 'string' ? new TextEncoder().encode(input) : input;
+  const original = typeof input === 'string' ? utf8.encode(input) : input;
   const json = parseJsonInput(original, options.maxBytes ?? defaultSceneMarkMaxBytes, 'SceneMark');
   const sceneMark = validateSceneMark(json, options);
   return { original, sceneMark, normalised: normaliseSceneMark(sceneMark) };
@@ -116,6 +133,18 @@ export function validateSceneMark(
   value: unknown,
   options: Pick<ParseSceneMarkOptions, 'frameSize'> = {},
 ): SceneMark {
+  return fastSceneMark(value) ?? validateSceneMarkExactly(value, options);
+}
+
+/**
+ * validateSceneMark without its fast path: variant mapping, then the zod schema. The fast path
+ * gives up on anything it does not take whole, so this alone words rejections; exported for the
+ * test that holds the two paths equal.
+ */
+export function validateSceneMarkExactly(
+  value: unknown,
+  options: Pick<ParseSceneMarkOptions, 'frameSize'> = {},
+): SceneMark {
   if (!isJsonObject(value))
     throw new NiceProtocolError('MALFORMED', 'a SceneMark must be a JSON object', rootField);
   return parseWith(SceneMark, canonicalSceneMark(value, options.frameSize), 'SceneMark');
@@ -123,72 +152,6 @@ export function validateSceneMark(
 
 // ---------------------------------------------------------------------------------------------
 // Variant mapping (digest §6.9): member spellings, enum spellings, numbers as text, nesting.
-
-const topMembers = [
-  'Version',
-  'TimeStamp',
-  'SceneMarkID',
-  'DestinationID',
-  'SceneMarkStatus',
-  'NodeID',
-  'PortID',
-  'NotificationMessage',
-  'VersionControl',
-  'ThumbnailList',
-  'AnalysisList',
-  'ParentSceneMarks',
-  'ChildSceneMarks',
-  'SceneDataList',
-  'SceneModeConfig',
-] as const;
-const analysisMembers = [
-  'VersionNumber',
-  'AnalysisID',
-  'EventType',
-  'CustomEventType',
-  'SceneMode',
-  'CustomAnalysisID',
-  'AnalysisDescription',
-  'ProcessingStatus',
-  'ErrorMessage',
-  'TotalItemCount',
-  'DetectedObjects',
-];
-const objectMembers = [
-  'NICEItemType',
-  'CustomItemType',
-  'ItemID',
-  'ItemTypeCount',
-  'Probability',
-  'Frame',
-  'TimeStamp',
-  'DirectionalMovement',
-  'Attributes',
-  'BoundingBox',
-  'RelatedSceneData',
-  'RelatedSceneDataList',
-  'ThumbnailSceneDataID',
-  'VersionNumber',
-];
-const boxMembers = ['XCoordinate', 'YCoordinate', 'Width', 'Height'];
-const boxAliases = { X: 'XCoordinate', Y: 'YCoordinate', XCoord: 'XCoordinate', YCoord: 'YCoordinate' };
-const attributeMembers = ['VersionNumber', 'Attribute', 'Value', 'ProbabilityOfAttribute', 'AlgorithmID'];
-const versionMembers = ['VersionNumber', 'DateTimeStamp', 'NodeID', 'Server'];
-const sceneDataMembers = [
-  'VersionNumber',
-  'SceneDataID',
-  'TimeStamp',
-  'SourceNodeID',
-  'SourceNodeDescription',
-  'Duration',
-  'DataType',
-  'Status',
-  'MediaFormat',
-  'Encryption',
-  'Resolution',
-  'SceneDataURI',
-  'EmbeddedSceneData',
-];
 
 /** Applies `map` to each object of a list, leaving other items for validation to name. */
 function mapObjects(value: unknown, map: (item: Record<string, unknown>) => unknown): unknown {
@@ -203,7 +166,7 @@ function asStringList(value: unknown): unknown {
 
 function canonicalResolution(value: unknown): unknown {
   if (!isJsonObject(value)) return value;
-  return mapMembers(canonicalMembers(value, ['Width', 'Height']), ['Width', 'Height'], numericValue);
+  return mapMembers(canonicalMembers(value, resolutionMembers), resolutionMembers, numericValue);
 }
 
 function canonicalSceneDataItem(item: Record<string, unknown>): Record<string, unknown> {
@@ -225,12 +188,7 @@ function canonicalSceneDataItem(item: Record<string, unknown>): Record<string, u
         case 'Resolution':
           return [key, canonicalResolution(member)];
         case 'Encryption':
-          return [
-            key,
-            isJsonObject(member)
-              ? canonicalMembers(member, ['EncryptionOn', 'SceneEncryptionKeyID'])
-              : member,
-          ];
+          return [key, isJsonObject(member) ? canonicalMembers(member, encryptionMembers) : member];
         default:
           return [key, member];
       }
@@ -366,7 +324,7 @@ function canonicalVersionControl(value: unknown): unknown {
   // Nesting variant: the VersionList given directly instead of inside VersionControl.
   const control = Array.isArray(value) ? { VersionList: value } : value;
   if (!isJsonObject(control)) return control;
-  const members = canonicalMembers(control, ['DataPipelineInstanceID', 'VersionList']);
+  const members = canonicalMembers(control, versionControlMembers);
   return {
     ...members,
     VersionList: mapObjects(members.VersionList, (entry) => {
@@ -390,11 +348,7 @@ function canonicalSceneMark(
   const sizes = frameSizes(sceneDataList, frameSize);
   const links = (list: unknown): unknown =>
     mapObjects(list, (link) =>
-      mapMembers(
-        canonicalMembers(link, ['VersionNumber', 'SceneMarkID', 'SceneDataID']),
-        ['VersionNumber'],
-        numericValue,
-      ),
+      mapMembers(canonicalMembers(link, linkMembers), ['VersionNumber'], numericValue),
     );
   return Object.fromEntries(
     Object.entries(value).map(([key, member]) => {
@@ -449,28 +403,43 @@ export function splitSceneMarkNodeId(nodeId: string): { deviceId: string | null;
 
 /** Computes the index columns of a validated SceneMark. */
 export function normaliseSceneMark(sceneMark: SceneMark): NormalisedSceneMark {
-  const objects: NormalisedDetectedObject[] = sceneMark.AnalysisList.flatMap((analysis, analysisIndex) =>
-    analysis.DetectedObjects.map((object) => ({
-      itemType: object.NICEItemType,
-      customItemType: object.CustomItemType || null,
-      itemId: object.ItemID || null,
-      probability: object.Probability ?? null,
-      box: object.BoundingBox
-        ? {
-            XCoordinate: object.BoundingBox.XCoordinate,
-            YCoordinate: object.BoundingBox.YCoordinate,
-            Width: object.BoundingBox.Width,
-            Height: object.BoundingBox.Height,
-          }
-        : null,
-      analysisIndex,
-    })),
-  );
-  const probabilities = objects.flatMap((object) =>
-    object.probability === null ? [] : [object.probability],
-  );
-  const withEvent = sceneMark.AnalysisList.find((analysis) => analysis.EventType !== undefined);
+  // Plain loops: this runs once per ingested SceneMark.
+  const objects: NormalisedDetectedObject[] = [];
+  const itemTypes: NiceItemType[] = [];
+  let highestProbability: number | null = null;
+  let withEvent: SceneMark['AnalysisList'][number] | undefined;
+  const analyses = sceneMark.AnalysisList;
+  for (let analysisIndex = 0; analysisIndex < analyses.length; analysisIndex++) {
+    const analysis = analyses[analysisIndex] as SceneMark['AnalysisList'][number];
+    if (withEvent === undefined && analysis.EventType !== undefined) withEvent = analysis;
+    for (const object of analysis.DetectedObjects) {
+      const box = object.BoundingBox;
+      const probability = object.Probability ?? null;
+      objects.push({
+        itemType: object.NICEItemType,
+        customItemType: object.CustomItemType || null,
+        itemId: object.ItemID || null,
+        probability,
+        box: box
+          ? {
+              XCoordinate: box.XCoordinate,
+              YCoordinate: box.YCoordinate,
+              Width: box.Width,
+              Height: box.Height,
+            }
+          : null,
+        analysisIndex,
+      });
+      if (!itemTypes.includes(object.NICEItemType)) itemTypes.push(object.NICEItemType);
+      // Math.max pairwise equals Math.max over all (signed zeros included).
+      if (probability !== null)
+        highestProbability =
+          highestProbability === null ? probability : Math.max(highestProbability, probability);
+    }
+  }
   const { deviceId, nodeId } = splitSceneMarkNodeId(sceneMark.NodeID);
+  const sceneDataIds: string[] = [];
+  for (const item of sceneMark.SceneDataList ?? []) sceneDataIds.push(item.SceneDataID);
   return {
     sceneMarkId: sceneMark.SceneMarkID,
     time: parseLenientDateTime(sceneMark.TimeStamp) ?? 0,
@@ -480,10 +449,10 @@ export function normaliseSceneMark(sceneMark: SceneMark): NormalisedSceneMark {
     eventType: withEvent?.EventType ?? null,
     customEventType: withEvent?.CustomEventType || null,
     status: sceneMark.SceneMarkStatus,
-    itemTypes: [...new Set(objects.map((object) => object.itemType))],
-    highestProbability: probabilities.length > 0 ? Math.max(...probabilities) : null,
+    itemTypes,
+    highestProbability,
     version: sceneMark.Version,
     objects,
-    sceneDataIds: (sceneMark.SceneDataList ?? []).map((item) => item.SceneDataID),
+    sceneDataIds,
   };
 }
