@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { SceneDataFile } from '../../core/nice/sceneData';
 import { encodeItemTypes } from './itemTypesColumn';
+import { SceneMarkMinutes } from './sceneMarkMinutes';
 import type { ParsedSceneMark } from '../../core/nice/sceneMark';
 import { inlineSceneDataMaxBytes, toSceneMarkRecord, type SceneMarkRecord } from './sceneMarkRecord';
 
@@ -100,6 +101,7 @@ export class SceneMarkRepository {
     ]
   >;
   private readonly linkSceneData: Database.Statement<[string, string]>;
+  private readonly minutes: SceneMarkMinutes;
   private readonly insertReject: Database.Statement<[number, string, string, string | null, Uint8Array]>;
   private readonly writeTransaction: Database.Transaction<(items: readonly StoreItem[]) => StoreOutcome[]>;
 
@@ -146,6 +148,7 @@ export class SceneMarkRepository {
          content = coalesce(excluded.content, content),
          uri = coalesce(excluded.uri, uri)`,
     );
+    this.minutes = new SceneMarkMinutes(db);
     this.linkSceneData = db.prepare(
       'UPDATE scene_data SET scenemark_id = ? WHERE scene_data_id = ? AND scenemark_id IS NULL',
     );
@@ -181,6 +184,7 @@ export class SceneMarkRepository {
 
   private writeItems(items: readonly StoreItem[]): StoreOutcome[] {
     const devices = new Map<string, SeenRange>();
+    const insertedTimes: number[] = [];
     const nodes = new Map<string, SeenRange & { deviceId: string; nodeId: string }>();
     const outcomes = items.map((item): StoreOutcome => {
       if (item.kind === 'reject') {
@@ -189,6 +193,7 @@ export class SceneMarkRepository {
       }
       const outcome = this.writeSceneMark(item);
       const { deviceId, nodeId, time } = item.record;
+      if (outcome === 'stored') insertedTimes.push(time);
       if (outcome !== 'duplicate' && deviceId !== null) {
         widen(devices, deviceId, time, () => ({ first: time, last: time }));
         widen(nodes, `${deviceId}\u0000${nodeId}`, time, () => ({
@@ -202,6 +207,7 @@ export class SceneMarkRepository {
     });
     for (const [deviceId, seen] of devices) this.upsertDevice.run(deviceId, seen.first, seen.last);
     for (const seen of nodes.values()) this.upsertNode.run(seen.deviceId, seen.nodeId, seen.first, seen.last);
+    this.minutes.add(insertedTimes);
     return outcomes;
   }
 

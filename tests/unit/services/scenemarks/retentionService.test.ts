@@ -248,8 +248,15 @@ describe('RetentionService', () => {
     db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
     migrate(db, migrations.slice(0, 4));
-    seed(10, nowMs, 'V4');
+    // Rows as version 4 held them (today's repository writes tables version 4 did not have).
+    const insertV4 = db.prepare(
+      `INSERT INTO scenemarks (scenemark_id, time_ms, node_id, status, item_types, schema_version, original, source, received_ms)
+       VALUES (?, ?, '0001', 'Active', ' ', '1.0', x'7b7d', 'test', ?)`,
+    );
+    for (let index = 0; index < 10; index += 1) insertV4.run(`V4_${index}`, nowMs + index, nowMs);
     migrate(db, migrations);
+    // Migration 0007 counted them into the rollup.
+    expect(count('SELECT sum(count) AS n FROM scenemark_minutes')).toBe(10);
     expect(count('SELECT count(*) AS n FROM scenemarks')).toBe(10);
     expect(new RetentionRepository(db).readBudgets()).toEqual({ maxAgeDays: 0, maxSizeMiB: 0 });
   });

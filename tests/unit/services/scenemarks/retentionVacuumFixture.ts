@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { migrate } from '../../../../src-main/services/store/migrations';
+import { SceneMarkMinutes } from '../../../../src-main/services/scenemarks/sceneMarkMinutes';
 import {
   SceneMarkRepository,
   storeSceneMark,
@@ -46,6 +47,7 @@ export function growHistory(db: Database.Database, options: GrowOptions): number
          source, received_ms
        FROM scenemarks, n WHERE scenemark_id LIKE @prefix || '%'`,
     ).run({ copies: options.copies, pad: options.padBytes, prefix: options.idPrefix });
+  new SceneMarkMinutes(db).recount();
   // Start from a file without a pending log, as a console that has been running would have.
   db.pragma('wal_checkpoint(TRUNCATE)');
   return options.seeds * (options.copies + 1);

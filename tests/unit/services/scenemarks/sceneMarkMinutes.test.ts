@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseSceneMark } from '../../../../src-main/core/nice/sceneMark';
 import { RetentionRepository } from '../../../../src-main/services/scenemarks/retentionRepository';
+import { SceneMarkMinutes } from '../../../../src-main/services/scenemarks/sceneMarkMinutes';
 import { SceneMarkQueryService } from '../../../../src-main/services/scenemarks/sceneMarkQueryService';
 import {
   SceneMarkRepository,
@@ -19,7 +20,7 @@ import { generateSceneMark } from '../../../../bench/support/sceneMarkGenerator'
 import { editedSceneMark, migrations, openIngestDatabase } from './ingestFixture';
 
 // scenemark_minutes (migration 0007) is an exact per-minute rollup of scenemarks kept by
-// triggers, and an unfiltered timeline with whole-minute buckets is answered from it. These
+// the writers (inserts, migration 0008) and triggers (deletes, time changes), and an unfiltered timeline with whole-minute buckets is answered from it. These
 // tests hold the rollup against a GROUP BY of the table after every kind of write, and the
 // timeline against both an independent count in JavaScript and the query that counts rows.
 
@@ -77,14 +78,18 @@ function expectExactRollup(db: Database.Database): void {
 
 let nextRowId = 1;
 
-/** Inserts a minimal SceneMark row with the columns the repository writes. */
-function insertRaw(db: Database.Database, timeMs: number, status: string = 'Active'): number {
+/**
+ * Inserts a minimal SceneMark row with the columns the repository writes and, as every writer
+ * must since migration 0008, counts it into the rollup (not before the rollup exists).
+ */
+function insertRaw(db: Database.Database, timeMs: number, status: string = 'Active', counted = true): number {
   const id = nextRowId++;
   db.prepare(
     `INSERT INTO scenemarks (id, scenemark_id, time_ms, device_id, node_id, port_id, event_type, status,
        item_types, highest_probability, schema_version, revision, original, source, received_ms)
      VALUES (?, ?, ?, NULL, 'n', NULL, NULL, ?, ' ', NULL, '1.0', 0, x'7b7d', 'test', 0)`,
   ).run(id, `SMK-${id}`, timeMs, status);
+  if (counted) new SceneMarkMinutes(db).add([timeMs]);
   return id;
 }
 
@@ -150,7 +155,7 @@ describe('migration 0007 scenemark_minutes', () => {
       Date.UTC(2026, 0, 1) + 59_999,
       Date.UTC(2026, 0, 1) + 60_000,
     ];
-    for (const time of times) insertRaw(db, time);
+    for (const time of times) insertRaw(db, time, 'Active', false);
     expect(
       db.prepare("SELECT name FROM sqlite_schema WHERE name = 'scenemark_minutes'").get(),
     ).toBeUndefined();
@@ -177,7 +182,7 @@ describe('migration 0007 scenemark_minutes', () => {
 describe('scenemark_minutes triggers', () => {
   const startMs = Date.UTC(2026, 0, 1);
   const options = { startMs, intervalMs: 7_000 };
-  const item = (bytes: Uint8Array): StoreItem => (storeSceneMark(parseSceneMark(bytes), 'test', 0));
+  const item = (bytes: Uint8Array): StoreItem => storeSceneMark(parseSceneMark(bytes), 'test', 0);
   /** SceneMark `index` again as revision 2, with its TimeStamp moved to `timeMs`. */
   const revised = (index: number, timeMs: number): Uint8Array =>
     editedSceneMark(

@@ -16,6 +16,7 @@ import {
   type SceneMarkRow,
 } from '../../../../src-shared/contract/sceneMarksContract';
 import { encodeItemTypes } from '../../../../src-main/services/scenemarks/itemTypesColumn';
+import { SceneMarkMinutes } from '../../../../src-main/services/scenemarks/sceneMarkMinutes';
 
 const migrationsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../resources/migrations');
 const context = { transport: 'web' as const, caller: 'test' };
@@ -59,6 +60,7 @@ function insertRow(db: Database.Database, row: Fixture, original = '{}'): void {
     Buffer.from(original, 'utf8'),
     row.timeMs + 5,
   );
+  new SceneMarkMinutes(db).add([row.timeMs]);
   row.itemTypes.forEach((itemType, ordinal) => {
     db.prepare(
       `INSERT INTO detected_objects (scenemark_row, ordinal, item_type, probability, box_x, box_y, box_width, box_height)
