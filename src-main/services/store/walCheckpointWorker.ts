@@ -26,11 +26,11 @@ if (!isMainThread && parentPort) {
   // it holds the write lock (main's next commit waits that long) and makes the next commit
   // start the WAL from its beginning.
   const restart = db.prepare<[], CheckpointResult>('PRAGMA wal_checkpoint(RESTART)');
-  const catchUpFrames = 1024;
+  const catchUpFrames = 4096;
   const timer = setInterval(() => {
     try {
       let result = passive.get();
-      for (let round = 0; round < 8 && result && result.log >= restartFrames; round++) {
+      for (let round = 0; round < 16 && result && result.log >= restartFrames; round++) {
         if (result.log - result.checkpointed <= catchUpFrames) {
           restart.get();
           break;

@@ -13,7 +13,7 @@ export interface WalCheckpointerOptions {
   db: Database.Database;
   databaseFile: string;
   logger: Logger;
-  /** Time between two PASSIVE checkpoints (default 500 ms). */
+  /** Time between two PASSIVE checkpoints (default 100 ms). */
   intervalMs?: number;
   /** WAL frames (pages) beyond which the log is rewound (default 16,384: 64 MiB of 4 KiB pages). */
   restartFrames?: number;
@@ -44,7 +44,7 @@ export class WalCheckpointer implements Disposable {
     }
     const workerData: WalCheckpointWorkerData = {
       databaseFile: options.databaseFile,
-      intervalMs: options.intervalMs ?? 500,
+      intervalMs: options.intervalMs ?? 100,
       restartFrames: options.restartFrames ?? 16_384,
       restartWaitMs: 200,
     };
