@@ -10,8 +10,12 @@ import { vacuumFlag, type VacuumWorkerData, type VacuumWorkerMessage } from './v
 
 /** Pause between two attempts to fold the log back in while a reader holds an older snapshot. */
 const foldRetryMs = 100;
-/** Attempts at truncating the folded log (ingest is held meanwhile); each gives up at once when busy. */
-const truncateAttempts = 5;
+/**
+ * Attempts at truncating the folded log (ingest is held meanwhile); each gives up at once when
+ * busy. The WAL checkpointer thread takes the checkpoint lock every 100 ms for a moment, so a
+ * second of attempts always finds a gap.
+ */
+const truncateAttempts = 50;
 const truncateRetryMs = 20;
 /** Longest wait for main to hold ingest before truncating; without it, the log stays as it is. */
 const truncateWaitMs = 5_000;
