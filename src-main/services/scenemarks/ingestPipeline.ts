@@ -308,10 +308,11 @@ export class IngestPipeline implements Disposable {
   private parsed(batch: readonly Pending[], token: number, outcomes: readonly SceneMarkParseOutcome[]): void {
     this.parsingBatches -= 1;
     batch.forEach((pending, index) => {
-      const outcome = outcomes[index];
-      if (pending.parsing !== token || pending.item || !outcome) return;
+      if (pending.parsing !== token) return;
       pending.parsing = undefined;
-      pending.item = toStoreItem(pending, outcome);
+      // An input the parser gave no answer for is parsed on main when it is committed.
+      const outcome = outcomes[index];
+      if (!pending.item && outcome) pending.item = toStoreItem(pending, outcome);
     });
     this.dispatch();
     if (this.failureStreak > 0 || this.holds > 0 || this.disposed) return;
