@@ -115,6 +115,8 @@ const service = new ExportService({
 
 interface Run {
   seconds: number;
+  /** CPU time of the whole process (main, export worker, its writer thread), seconds. */
+  cpuSeconds: number;
   rows: number;
   bytes: number;
   rssGrowthMB: number;
@@ -135,16 +137,19 @@ async function run(format: ExportFormat): Promise<Run> {
     expected = now + 20;
   }, 20);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const reply = await service.start({ format, filter: {} });
   if (!reply.started) throw new Error('not started');
   const { progress, workerPeakHeapBytes } = await service.settled(reply.exportId);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);
   if (progress.phase !== 'done' || !progress.summary)
     throw new Error(`export ${format} ${progress.phase}: ${progress.error?.message}`);
   rmSync(join(dir, progress.summary.fileName), { force: true });
   return {
     seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     rows: progress.summary.rows,
     bytes: progress.summary.bytes,
     rssGrowthMB: Math.round((peak - baseline) / 2 ** 20),
@@ -163,22 +168,25 @@ else process.stdout.write(`kept ${databaseFile}\n`);
 
 writeBenchResult(
   'export',
-  `${total} SceneMarks bulk-inserted by SQL into a WAL database file (generator bytes of ${distinct} indices reused under unique IDs, their objects, a 12 KB inline thumbnail per 1,000) in ${fillSeconds.toFixed(1)} s; each format exported once through ExportService (worker thread, own read-only connection, file fsynced) to the same disk; rows/s over the whole start→settled time; RSS of the process (main + worker) sampled every 20 ms, growth over the pre-export baseline; worker heap from v8.getHeapStatistics in the worker; event-loop lag of main sampled every 20 ms`,
+  `${total} SceneMarks bulk-inserted by SQL into a WAL database file (generator bytes of ${distinct} indices reused under unique IDs, their objects, a 12 KB inline thumbnail per 1,000; SceneData known by reference only are in the originals' SceneDataLists, as ingest now keeps them) in ${fillSeconds.toFixed(1)} s; each format exported once through ExportService (worker thread, own read-only connection, file fsynced) to the same disk; rows/s over the whole start→settled time (worker start, via tsx from source, included); CPU time of the whole process (all threads) over the same time; RSS of the process (main + worker) sampled every 20 ms, growth over the pre-export baseline; worker heap from v8.getHeapStatistics in the worker; event-loop lag of main sampled every 20 ms`,
   {
     sceneMarks: total,
     databaseMB: Math.round(databaseBytes / 2 ** 20),
     ndjsonRowsPerSecond: Math.round(ndjson.rows / ndjson.seconds),
     ndjsonMBPerSecond: Math.round(ndjson.bytes / 2 ** 20 / ndjson.seconds),
+    ndjsonCpuMicrosecondsPerRow: Number(((ndjson.cpuSeconds * 1e6) / ndjson.rows).toFixed(2)),
     ndjsonFileMB: Math.round(ndjson.bytes / 2 ** 20),
     ndjsonPeakRssGrowthMB: ndjson.rssGrowthMB,
     ndjsonWorkerPeakHeapMB: ndjson.workerHeapMB,
     ndjsonMainMaxLagMs: ndjson.maxEventLoopLagMs,
     csvRowsPerSecond: Math.round(csv.rows / csv.seconds),
+    csvCpuMicrosecondsPerRow: Number(((csv.cpuSeconds * 1e6) / csv.rows).toFixed(2)),
     csvFileMB: Math.round(csv.bytes / 2 ** 20),
     csvPeakRssGrowthMB: csv.rssGrowthMB,
     csvWorkerPeakHeapMB: csv.workerHeapMB,
     csvMainMaxLagMs: csv.maxEventLoopLagMs,
     evidenceSeconds: Number(evidence.seconds.toFixed(1)),
+    evidenceCpuSeconds: Number(evidence.cpuSeconds.toFixed(1)),
     evidenceFileMB: Math.round(evidence.bytes / 2 ** 20),
     evidencePeakRssGrowthMB: evidence.rssGrowthMB,
     evidenceWorkerPeakHeapMB: evidence.workerHeapMB,

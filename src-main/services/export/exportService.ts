@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type {
   CancelExportResponse,
   ExportError,
@@ -13,41 +11,24 @@ import type {
 import type { Disposable } from '../../core/util/disposable';
 import type { Logger } from '../../core/util/logger';
 import { ContractFailure } from '../contract/contractFailure';
+import { startWorker, workerEntryBeside, type WorkerEntry } from '../workers/workerEntry';
 import { describeExportError } from './exportErrors';
 import type { ExportWorkerData, ExportWorkerMessage } from './exportWorkerProtocol';
 import { suggestedExportName, type DestinationProvider, type ExportDestination } from './destinationProvider';
 
-/** How to start the worker: its module, and whether it is TypeScript to load through tsx. */
-export interface ExportWorkerLocation {
-  url: URL;
-  viaTsx: boolean;
-}
+/** Where the export worker's entry is (tests point elsewhere). */
+export type ExportWorkerLocation = WorkerEntry;
 
-/**
- * The worker beside this module: from source (`.ts`: tests, `node --import tsx`) the TypeScript
- * entry, loaded through tsx; from a build, `exportWorker.js` next to the bundle.
- */
+/** The worker beside this module: `exportWorker.ts` from source, `exportWorker.js` from a build. */
 export function defaultExportWorkerLocation(): ExportWorkerLocation {
-  const fromSource = import.meta.url.endsWith('.ts');
-  return fromSource
-    ? { url: new URL('./exportWorker.ts', import.meta.url), viaTsx: true }
-    : { url: new URL('./exportWorker.js', import.meta.url), viaTsx: false };
+  return workerEntryBeside(import.meta.url, 'exportWorker');
 }
 
 /**
- * Starts a worker on `location`. Node 20 does not pass `--import tsx` hooks on to workers, so a
- * TypeScript entry is started by a two-line bootstrap that registers tsx inside the worker.
+ * A small young generation: an export allocates short-lived objects at a high rate, and a large
+ * nursery would only add to the process's memory (the evidence index, ~30 MB).
  */
-function startWorker(location: ExportWorkerLocation, workerData: ExportWorkerData): Worker {
-  if (!location.viaTsx) return new Worker(location.url, { workerData });
-  const api = createRequire(import.meta.url)
-    .resolve('tsx/esm/api')
-    .replace(/\.cjs$/, '.mjs');
-  const bootstrap =
-    `import(${JSON.stringify(pathToFileURL(api).href)})` +
-    `.then(({ register }) => { register(); return import(${JSON.stringify(location.url.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
-}
+const exportWorkerLimits = { maxYoungGenerationSizeMb: 8 };
 
 /** What the export service needs. */
 export interface ExportServiceOptions {
@@ -150,7 +131,7 @@ export class ExportService implements Disposable {
       job: { format: request.format, filter: request.filter, outputPath: partialPath },
       cancelFlag,
     };
-    const worker = startWorker(this.worker, workerData);
+    const worker = startWorker(this.worker, { workerData, resourceLimits: exportWorkerLimits });
     const base = { exportId, format: request.format };
     let last: ExportProgress = { ...base, phase: 'preparing', rows: 0, bytes: 0 };
     let peakHeap = 0;

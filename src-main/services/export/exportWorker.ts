@@ -16,6 +16,8 @@ function runExportWorker(port: MessagePort, data: ExportWorkerData): void {
     const db = new Database(data.databaseFile, { readonly: true, fileMustExist: true });
     try {
       db.pragma('busy_timeout = 5000');
+      // Every page is read once, in one pass: a small cache keeps the worker's memory flat.
+      db.pragma('cache_size = -2000');
       // One read transaction: every query of the export sees the same snapshot while ingest goes on.
       db.exec('BEGIN');
       const outcome = writeExport(db, data.job, {

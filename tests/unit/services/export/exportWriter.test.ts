@@ -127,6 +127,27 @@ describe('writeExport', () => {
     });
   });
 
+  it('writes plain records as they are when no field needs quotes', () => {
+    // SceneMarks 1 to 6 have no CSV-hostile text (every 7th has).
+    const filter = { fromMs: baseMs + 1000, toMs: baseMs + 7000 };
+    const { outcome, bytes } = run('csv', filter);
+    const text = bytes.toString('utf8');
+    expect(outcome.rows).toBe(6);
+    expect(text).not.toContain('"');
+    const records = parseCsv(text);
+    expect(records.map((record) => record[0])).toEqual([
+      'scenemark_id',
+      'SMK_1',
+      'SMK_2',
+      'SMK_3',
+      'SMK_4',
+      'SMK_5',
+      'SMK_6',
+    ]);
+    expect(records[1]?.[2]).toBe(new Date(baseMs + 1000).toISOString());
+    expect(records.every((record) => record.length === sceneMarkCsvColumns.length)).toBe(true);
+  });
+
   it('writes one objects CSV row per detected object, null probability as empty', () => {
     const { outcome, bytes } = run('objectsCsv', { toMs: baseMs + 10_000 });
     const records = parseCsv(bytes.toString('utf8'));
@@ -146,6 +167,26 @@ describe('writeExport', () => {
       '0.4',
     ]);
     expect(records[2]?.[6]).toBe('');
+  });
+
+  it('quotes the objects CSV fields that need it, in the batches that have them', () => {
+    db.prepare(
+      `UPDATE detected_objects SET item_type = 'Bag, "red"' WHERE scenemark_row = 2 AND ordinal = 1`,
+    ).run();
+    const { outcome, bytes } = run('objectsCsv');
+    const records = parseCsv(bytes.toString('utf8'));
+    expect(outcome.rows).toBe(count * 2);
+    expect(records).toHaveLength(count * 2 + 1);
+    expect(records[4]?.[5]).toBe('Bag, "red"');
+    expect(records.every((record) => record.length === 11)).toBe(true);
+    expect(bytes.toString('utf8')).toContain(',"Bag, ""red""",');
+  });
+
+  it('reports the bytes written so far with the rows', () => {
+    const updates: { rows: number; bytes: number }[] = [];
+    const { outcome } = run('ndjson', {}, { isCancelled: () => false, progress: (u) => updates.push(u) });
+    const last = updates.at(-1);
+    expect(last).toMatchObject({ rows: count, bytes: outcome.bytes });
   });
 
   it('stops at the cancel flag and reports progress on the way', () => {
