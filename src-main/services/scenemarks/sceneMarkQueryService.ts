@@ -128,7 +128,8 @@ export class SceneMarkQueryService {
     );
     this.selectDevices = db.prepare('SELECT device_id, name FROM devices ORDER BY device_id LIMIT ?');
     this.selectNodes = db.prepare('SELECT device_id, node_id FROM nodes ORDER BY device_id, node_id LIMIT ?');
-    this.selectItemTypes = db.prepare(distinctValuesSql('detected_objects', 'item_type'));
+    // Kept by ingest (migration 0009): the item types the history has held.
+    this.selectItemTypes = db.prepare('SELECT item_type AS value FROM item_types ORDER BY item_type LIMIT ?');
     this.selectEventTypes = db.prepare(distinctValuesSql('scenemarks', 'event_type'));
   }
 
@@ -439,10 +440,7 @@ function where(clauses: readonly string[]): string {
  * A loose index scan listing the distinct values of an indexed column: one index seek per
  * distinct value instead of reading every row. Table and column are fixed names, never input.
  */
-function distinctValuesSql(
-  table: 'detected_objects' | 'scenemarks',
-  column: 'item_type' | 'event_type',
-): string {
+function distinctValuesSql(table: 'scenemarks', column: 'event_type'): string {
   return `WITH RECURSIVE distinct_values(value) AS (
      SELECT MIN(${column}) FROM ${table}
      UNION ALL

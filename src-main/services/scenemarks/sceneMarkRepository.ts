@@ -87,6 +87,7 @@ export class SceneMarkRepository {
   >;
   private readonly upsertDevice: Database.Statement<[string, number, number]>;
   private readonly upsertNode: Database.Statement<[string, string, number, number]>;
+  private readonly insertItemType: Database.Statement<[string]>;
   private readonly upsertSceneData: Database.Statement<
     [
       string,
@@ -130,6 +131,7 @@ export class SceneMarkRepository {
          first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
          last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)`,
     );
+    this.insertItemType = db.prepare('INSERT INTO item_types (item_type) VALUES (?) ON CONFLICT DO NOTHING');
     this.insertObject = db.prepare(
       `INSERT INTO detected_objects (scenemark_row, ordinal, item_type, probability, box_x, box_y, box_width, box_height)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -185,6 +187,7 @@ export class SceneMarkRepository {
   private writeItems(items: readonly StoreItem[]): StoreOutcome[] {
     const devices = new Map<string, SeenRange>();
     const insertedTimes: number[] = [];
+    const itemTypes = new Set<string>();
     const nodes = new Map<string, SeenRange & { deviceId: string; nodeId: string }>();
     const outcomes = items.map((item): StoreOutcome => {
       if (item.kind === 'reject') {
@@ -194,6 +197,7 @@ export class SceneMarkRepository {
       const outcome = this.writeSceneMark(item);
       const { deviceId, nodeId, time } = item.record;
       if (outcome === 'stored') insertedTimes.push(time);
+      if (outcome !== 'duplicate') for (const object of item.record.objects) itemTypes.add(object.itemType);
       if (outcome !== 'duplicate' && deviceId !== null) {
         widen(devices, deviceId, time, () => ({ first: time, last: time }));
         widen(nodes, `${deviceId}\u0000${nodeId}`, time, () => ({
@@ -208,6 +212,7 @@ export class SceneMarkRepository {
     for (const [deviceId, seen] of devices) this.upsertDevice.run(deviceId, seen.first, seen.last);
     for (const seen of nodes.values()) this.upsertNode.run(seen.deviceId, seen.nodeId, seen.first, seen.last);
     this.minutes.add(insertedTimes);
+    for (const itemType of itemTypes) this.insertItemType.run(itemType);
     return outcomes;
   }
 

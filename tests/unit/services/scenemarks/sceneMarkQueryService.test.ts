@@ -61,6 +61,8 @@ function insertRow(db: Database.Database, row: Fixture, original = '{}'): void {
     row.timeMs + 5,
   );
   new SceneMarkMinutes(db).add([row.timeMs]);
+  for (const itemType of row.itemTypes)
+    db.prepare('INSERT INTO item_types (item_type) VALUES (?) ON CONFLICT DO NOTHING').run(itemType);
   row.itemTypes.forEach((itemType, ordinal) => {
     db.prepare(
       `INSERT INTO detected_objects (scenemark_row, ordinal, item_type, probability, box_x, box_y, box_width, box_height)

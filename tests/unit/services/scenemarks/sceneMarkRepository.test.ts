@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import BetterSqlite from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseSceneMark } from '../../../../src-main/core/nice/sceneMark';
@@ -9,7 +10,15 @@ import {
 } from '../../../../src-main/services/scenemarks/sceneMarkRepository';
 import { sceneMarkRevision } from '../../../../src-main/services/scenemarks/sceneMarkRecord';
 import { generateSceneMark } from '../../../../bench/support/sceneMarkGenerator';
-import { at, editedSceneMark, firstAnalysis, openIngestDatabase, parsedSceneMark } from './ingestFixture';
+import { migrate } from '../../../../src-main/services/store/migrations';
+import {
+  at,
+  editedSceneMark,
+  firstAnalysis,
+  migrations,
+  openIngestDatabase,
+  parsedSceneMark,
+} from './ingestFixture';
 
 let db: Database.Database;
 let repository: SceneMarkRepository;
@@ -204,5 +213,34 @@ describe('SceneMarkRepository', () => {
     });
     expect(() => repository.writeBatch([item(generateSceneMark(0)), item(weapon)])).toThrow();
     expect(count('scenemarks')).toBe(0);
+  });
+});
+
+describe('item_types (migration 0009)', () => {
+  it('lists every item type the stored SceneMarks carry, from ingest and from the migration', () => {
+    const writer = new SceneMarkRepository(db);
+    writer.writeBatch(Array.from({ length: 60 }, (_, index) => item(generateSceneMark(index))));
+    const listed = (): unknown[] => db.prepare('SELECT item_type FROM item_types ORDER BY 1').pluck().all();
+    const distinctObjects = db
+      .prepare('SELECT DISTINCT item_type FROM detected_objects ORDER BY 1')
+      .pluck()
+      .all();
+    expect(distinctObjects.length).toBeGreaterThan(3);
+    expect(listed()).toEqual(distinctObjects);
+
+    const upgraded = new BetterSqlite(':memory:');
+    try {
+      migrate(upgraded, migrations.slice(0, 8));
+      upgraded.exec(`INSERT INTO scenemarks (id, scenemark_id, time_ms, node_id, status, item_types, schema_version,
+        original, source, received_ms) VALUES (1, 'OLD', 0, '0001', 'Active', ' Fire Bag ', '1.0', x'7b7d', 't', 0);
+        INSERT INTO detected_objects (scenemark_row, ordinal, item_type) VALUES (1, 0, 'Fire'), (1, 1, 'Bag'), (1, 2, 'Fire');`);
+      migrate(upgraded, migrations);
+      expect(upgraded.prepare('SELECT item_type FROM item_types ORDER BY 1').pluck().all()).toEqual([
+        'Bag',
+        'Fire',
+      ]);
+    } finally {
+      upgraded.close();
+    }
   });
 });
