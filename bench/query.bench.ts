@@ -116,7 +116,7 @@ function build(file: string, count: number): number {
   // Rows inserted by SQL are counted into the per-minute rollup as ingest would (migration 0008).
   new SceneMarkMinutes(db).recount();
   db.exec(
-    'INSERT INTO item_types (item_type) SELECT DISTINCT item_type FROM detected_objects ON CONFLICT DO NOTHING',
+    'INSERT INTO item_types (item_type) SELECT DISTINCT item_type FROM detected_objects WHERE true ON CONFLICT DO NOTHING',
   );
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
