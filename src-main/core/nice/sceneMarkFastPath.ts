@@ -473,37 +473,29 @@ function versionControl(value: unknown): unknown {
   return withVendorMembers(value, out, present, versionControlKind);
 }
 
-const thumbnailKind = kind(['VersionNumber', 'SceneDataID'], linkMembers);
-function thumbnail(value: unknown): unknown {
-  if (!isJsonObject(value)) return giveUp;
-  const out: Record<string, unknown> = {};
-  let present = 1;
-  let v: unknown;
-  if ((v = value.VersionNumber) !== undefined) {
-    if ((v = versionNumber(v)) === giveUp) return giveUp;
-    out.VersionNumber = v;
-    present++;
-  }
-  if ((v = identifier(value.SceneDataID)) === giveUp) return giveUp;
-  out.SceneDataID = v;
-  return withVendorMembers(value, out, present, thumbnailKind);
+/**
+ * A reader of one link entry (`{ VersionNumber?, <idMember> }`): ThumbnailList points at
+ * SceneData, ParentSceneMarks and ChildSceneMarks at SceneMarks.
+ */
+function linkReader(idMember: 'SceneDataID' | 'SceneMarkID'): (value: unknown) => unknown {
+  const linkKind = kind(['VersionNumber', idMember], linkMembers);
+  return (value) => {
+    if (!isJsonObject(value)) return giveUp;
+    const out: Record<string, unknown> = {};
+    let present = 1;
+    let v: unknown;
+    if ((v = value.VersionNumber) !== undefined) {
+      if ((v = versionNumber(v)) === giveUp) return giveUp;
+      out.VersionNumber = v;
+      present++;
+    }
+    if ((v = identifier(value[idMember])) === giveUp) return giveUp;
+    out[idMember] = v;
+    return withVendorMembers(value, out, present, linkKind);
+  };
 }
-
-const sceneMarkLinkKind = kind(['VersionNumber', 'SceneMarkID'], linkMembers);
-function sceneMarkLink(value: unknown): unknown {
-  if (!isJsonObject(value)) return giveUp;
-  const out: Record<string, unknown> = {};
-  let present = 1;
-  let v: unknown;
-  if ((v = value.VersionNumber) !== undefined) {
-    if ((v = versionNumber(v)) === giveUp) return giveUp;
-    out.VersionNumber = v;
-    present++;
-  }
-  if ((v = identifier(value.SceneMarkID)) === giveUp) return giveUp;
-  out.SceneMarkID = v;
-  return withVendorMembers(value, out, present, sceneMarkLinkKind);
-}
+const thumbnail = linkReader('SceneDataID');
+const sceneMarkLink = linkReader('SceneMarkID');
 
 const encryptionKind = kind(encryptionMembers, encryptionMembers);
 function encryption(value: unknown): unknown {
