@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import type { RetentionBudgets } from '../../../src-shared/contract/retentionContract';
+import type { WalCheckpointRow } from '../store/walCheckpointRow';
 
 /** What one pruning transaction removed. */
 export interface PruneBatch {
@@ -198,11 +199,7 @@ export class RetentionRepository {
    * another checkpoint (the checkpointer thread) holds the log at the moment.
    */
   checkpointPassive(): number {
-    const [row] = this.db.pragma('wal_checkpoint(PASSIVE)') as {
-      busy: number;
-      log: number;
-      checkpointed: number;
-    }[];
+    const [row] = this.db.pragma('wal_checkpoint(PASSIVE)') as WalCheckpointRow[];
     return row && row.busy === 0 && row.log > 0 ? row.log - row.checkpointed : 0;
   }
 
@@ -213,7 +210,7 @@ export class RetentionRepository {
   truncateWal(): boolean {
     const previous = this.setBusyTimeout(0);
     try {
-      const [row] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      const [row] = this.db.pragma('wal_checkpoint(TRUNCATE)') as WalCheckpointRow[];
       return row?.busy === 0;
     } finally {
       this.setBusyTimeout(previous);

@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { WalCheckpointRow } from '../store/walCheckpointRow';
 import { describeThrown } from './vacuumFailure';
 import { vacuumFlag, type VacuumWorkerData, type VacuumWorkerMessage } from './vacuumWorkerProtocol';
 
@@ -19,13 +20,6 @@ const truncateAttempts = 50;
 const truncateRetryMs = 20;
 /** Longest wait for main to hold ingest before truncating; without it, the log stays as it is. */
 const truncateWaitMs = 5_000;
-
-/** A row of `PRAGMA wal_checkpoint`. */
-interface CheckpointRow {
-  busy: number;
-  log: number;
-  checkpointed: number;
-}
 
 /** Runs the VACUUM described by `data` and reports to `port`. */
 function runVacuumWorker(port: MessagePort, data: VacuumWorkerData): void {
@@ -58,7 +52,7 @@ function runVacuumWorker(port: MessagePort, data: VacuumWorkerData): void {
     // checkpointed -1) means the checkpointer thread is copying it right now: ask again.
     db.pragma('busy_timeout = 0');
     while (!cancelled()) {
-      const [row] = db.pragma('wal_checkpoint(PASSIVE)') as CheckpointRow[];
+      const [row] = db.pragma('wal_checkpoint(PASSIVE)') as WalCheckpointRow[];
       if (row && row.busy === 0 && row.log === row.checkpointed) {
         walFolded = true;
         break;
@@ -73,7 +67,7 @@ function runVacuumWorker(port: MessagePort, data: VacuumWorkerData): void {
     }
     const mayTruncate = (): boolean => Atomics.load(flags, vacuumFlag.truncate) === 1 && !cancelled();
     for (let attempt = 0; walFolded && attempt < truncateAttempts && mayTruncate(); attempt += 1) {
-      const [row] = db.pragma('wal_checkpoint(TRUNCATE)') as CheckpointRow[];
+      const [row] = db.pragma('wal_checkpoint(TRUNCATE)') as WalCheckpointRow[];
       if (row?.busy === 0) {
         walTruncated = true;
         break;

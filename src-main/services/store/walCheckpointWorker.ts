@@ -5,13 +5,7 @@
 import Database from 'better-sqlite3';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { WalCheckpointWorkerData } from './walCheckpointProtocol';
-
-/** A row of `PRAGMA wal_checkpoint`: frames in the WAL and frames copied into the database. */
-interface CheckpointResult {
-  busy: number;
-  log: number;
-  checkpointed: number;
-}
+import type { WalCheckpointRow } from './walCheckpointRow';
 
 if (!isMainThread && parentPort) {
   const port = parentPort;
@@ -19,13 +13,13 @@ if (!isMainThread && parentPort) {
   const db = new Database(databaseFile, { fileMustExist: true });
   db.pragma(`busy_timeout = ${restartWaitMs}`);
   // PASSIVE never waits for readers or the writer: it copies what it can now and comes back.
-  const passive = db.prepare<[], CheckpointResult>('PRAGMA wal_checkpoint(PASSIVE)');
+  const passive = db.prepare<[], WalCheckpointRow>('PRAGMA wal_checkpoint(PASSIVE)');
   // Under continuous ingest a PASSIVE checkpoint never catches the last commit, and SQLite only
   // rewinds the WAL once every frame is copied, so the file would grow without end. So once the
   // WAL is large, PASSIVE runs again until few frames are left, and RESTART copies those while
   // it holds the write lock (main's next commit waits that long) and makes the next commit
   // start the WAL from its beginning.
-  const restart = db.prepare<[], CheckpointResult>('PRAGMA wal_checkpoint(RESTART)');
+  const restart = db.prepare<[], WalCheckpointRow>('PRAGMA wal_checkpoint(RESTART)');
   const catchUpFrames = 4096;
   const timer = setInterval(() => {
     try {
