@@ -2,6 +2,7 @@
 // Type checks and lint count as one check each; Vitest and Playwright count their tests.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { prerequisitesMessage } from './prerequisites.mjs';
 
 const resultsDir = 'test-results';
 const vitestReport = `${resultsDir}/vitest-report.json`;
@@ -35,6 +36,14 @@ function count(label, passed, failed, skipped = 0) {
   lines.push(
     `${label.padEnd(12)} ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`,
   );
+}
+
+// Stop at once, before any suite, when the machine lacks what the suites need (as root with apt,
+// the Debian packages are installed instead).
+const notReady = prerequisitesMessage(['test'], { install: true });
+if (notReady) {
+  process.stderr.write(`\nnpm test cannot run on this machine yet.\n${notReady}\n`);
+  process.exit(1);
 }
 
 rmSync(resultsDir, { recursive: true, force: true });

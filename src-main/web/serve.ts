@@ -21,7 +21,10 @@ function openInBrowser(url: string): void {
   const command =
     process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
   const child = spawn(command, [url], { stdio: 'ignore', detached: true });
-  child.on('error', () => process.stderr.write(`Could not start ${command}; open the URL above yourself.\n`));
+  const hint = command === 'xdg-open' ? ' (Debian package xdg-utils)' : '';
+  child.on('error', () =>
+    process.stderr.write(`Could not start ${command}${hint}; open the URL above yourself.\n`),
+  );
   child.unref();
 }
 
