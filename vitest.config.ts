@@ -2,7 +2,10 @@ import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
 // Two projects: main-side code in plain Node (no Electron anywhere), renderer components in a
-// DOM. The e2e suite runs under Playwright, not here.
+// DOM. The e2e suite runs under Playwright, not here. expect.poll waits for what happens across
+// sockets and processes: its timeout is a liveness bound for a loaded 2-core machine, not a
+// speed target (those are benchmarks).
+const expectOptions = { poll: { timeout: 10_000 } };
 export default defineConfig({
   test: {
     projects: [
@@ -13,6 +16,7 @@ export default defineConfig({
           include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'],
           testTimeout: 20_000,
           hookTimeout: 20_000,
+          expect: expectOptions,
         },
       },
       {
@@ -21,6 +25,7 @@ export default defineConfig({
           name: 'renderer',
           environment: 'happy-dom',
           include: ['tests/renderer/**/*.test.ts'],
+          expect: expectOptions,
         },
       },
     ],

@@ -33,6 +33,7 @@ async function sampleVideo(
 }
 
 test('a simulated camera shows moving video', async ({ page, webShell, pageProblems }) => {
+  const testStartedMs = Date.now();
   await page.goto(webShell.accessUrl);
   await page.getByTestId('nav-liveWall').click();
   const row = page.getByTestId('live-device-row');
@@ -59,8 +60,10 @@ test('a simulated camera shows moving video', async ({ page, webShell, pageProbl
   expect(second.sum).not.toBe(first.sum);
   expect(first.frame).not.toBeNull();
   expect(second.frame ?? 0).toBeGreaterThan(first.frame ?? 0);
-  // The wall clock drawn into the frame is recent: latency can be read off a frame.
-  expect(Date.now() - (second.wallClockMs ?? 0)).toBeLessThan(5_000);
+  // The wall clock drawn into the frame is of this run, before the page read it: latency can be
+  // read off a frame (how low it is, is the timeToFirstFrame benchmark's business).
+  expect(second.wallClockMs ?? 0).toBeGreaterThanOrEqual(testStartedMs);
+  expect(second.wallClockMs ?? 0).toBeLessThanOrEqual(Date.now());
 
   await page.screenshot({ path: join(screenshotDir, 'live-camera.png'), animations: 'disabled' });
 

@@ -120,7 +120,6 @@ async function expectRoundTrips(profileId: string, count = 5): Promise<void> {
     expect(JSON.parse(response.Payload.Body)).toEqual({ Version: '1.0', Result: 'OK' });
     expect(attempts).toBe(1);
     expect(latencyMs).toBeGreaterThan(0);
-    expect(latencyMs).toBeLessThan(1_000);
   }
 }
 

@@ -57,7 +57,7 @@ describe('the simulator process', () => {
     expect(cameras.map((camera) => camera.index)).toEqual([0, 1]);
     const ids = cameras.map((camera) => camera.deviceId);
     await eventually(() => bound(ids), 20_000, 'both cameras bound');
-    await eventually(() => host.latestStats().length === 2, 3000, 'stats');
+    await eventually(() => host.latestStats().length === 2, 15_000, 'stats');
     expect(host.latestStats()[0]).toEqual({ deviceId: ids[0], fps: 0, streaming: false, sessions: 0 });
 
     const status = (timeoutMs: number) =>
@@ -152,7 +152,7 @@ describe('the simulator process', () => {
         `a bound line (${err})`,
       );
       // The device prints on answering Bind; the AS records it when the answer arrives.
-      await eventually(() => bound([line[1] as string]), 5000, 'the account service recording the binding');
+      await eventually(() => bound([line[1] as string]), 15_000, 'the account service recording the binding');
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(out).toContain('stopping');

@@ -219,7 +219,7 @@ describe('IngestPipeline', () => {
       const pipeline = makePipeline({ retryDelayMs: 5, maxRetryDelayMs: 20 });
       for (let index = 0; index < 30; index++) pipeline.submit(generateSceneMark(index), 'test');
       await vi.waitFor(() => expect(pipeline.counters().storeErrors).toBeGreaterThanOrEqual(2), {
-        timeout: 2000,
+        timeout: 10_000,
       });
       const failing = pipeline.counters();
       expect(failing).toMatchObject({ stored: 0, dropped: 0, queueDepth: 30 });
