@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Permission } from '../../core/nice/accessToken';
 import { parseEndPointId } from '../../core/nice/endPointId';
 import {
   generateEndpointKeyPair,
