@@ -112,13 +112,7 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
   const hub = disposables.add(new MqttHub({ profiles, logger: log }));
   const connections = new ConnectionsService(profiles, hub, log, options.connectWaitMs);
   disposables.add(connections.forwardStatus((status) => events.publish('connections:statusChanged', status)));
-  const commands = new CommandConsoleService(
-    hub,
-    profiles,
-    identity,
-    new CommandAuditRepository(database.db),
-    log,
-  );
+
   const sceneMarkQuery = new SceneMarkQueryService(database.db);
   const sceneMarkStore = new SceneMarkRepository(database.db);
   const parsePool = disposables.add(new SceneMarkParsePool());
@@ -179,6 +173,14 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     video: options.simulatorVideo,
     dataReceiver,
   });
+  const commands = new CommandConsoleService(
+    hub,
+    profiles,
+    identity,
+    localSite,
+    new CommandAuditRepository(database.db),
+    log,
+  );
   const sessions = disposables.add(
     new ControlSessionService({
       hub,

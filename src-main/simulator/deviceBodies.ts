@@ -45,6 +45,18 @@ export const ManagementEndPointReply = z.looseObject({
 });
 export type ManagementEndPointReply = z.output<typeof ManagementEndPointReply>;
 
+/**
+ * Answer of GetControlObject (AS → device, digest §2.5): the endpoint objects of the apps that
+ * may call the device. Only AppEndPoints with a usable JWK are of use; the rest are skipped.
+ */
+export const ControlObjectReply = z.looseObject({
+  Version: version,
+  DeviceID: endPointId,
+  ControlEndPoints: z
+    .array(z.looseObject({ AppEndPoint: AppEndPoint, NetEndPoint: NetEndPoint.optional() }))
+    .max(1024),
+});
+
 /** SetManagementObject (AS → device). */
 export const SetManagementObjectBody = z.looseObject({
   Version: version,

@@ -11,7 +11,7 @@ export interface DeviceTokenCheckOptions {
   /** The AS named by ManagementEndPoint: it may send SetManagementObject before binding. */
   managementIssuer(): EndpointPublicJwk | undefined;
   revoked(): ReadonlySet<string>;
-  /** A key the token's holder named for itself (`cnf.jwk`). */
+  /** A key the token's holder named for itself (`cnf.jwk`, an optional extra). */
   learnKey(endPointId: string, jwk: EndpointPublicJwk): void;
 }
 
@@ -58,8 +58,8 @@ export function deviceTokenCheck(options: DeviceTokenCheckOptions): TokenCheck {
 }
 
 /**
- * A token may name its holder's key (RFC 7800 `cnf.jwk`); the device then can encrypt its
- * answers to that app without a control session having introduced it.
+ * A token may name its holder's key (RFC 7800 `cnf.jwk`), an extra beyond the profile: the
+ * device then has the key without asking its account service. Tokens without it are the norm.
  */
 function learnHolderKey(
   token: string,
@@ -74,6 +74,6 @@ function learnHolderKey(
     const jwk = parseEndpointPublicJwk(confirmation, 'cnf.jwk');
     if (jwk.kid === holder) learn(holder, jwk);
   } catch {
-    // An unusable key is ignored: answers to that caller stay refused (403) as the profile says.
+    // An unusable key is ignored: the key is then looked for in the account service's endpoint objects.
   }
 }

@@ -17,6 +17,7 @@ import type {
   StartStreamingBody,
 } from './deviceBodies';
 import { registerDeviceCommands, type DeviceCommandHost } from './deviceCommands';
+import { ControlObjectKeys } from './controlObjectKeys';
 import { deviceTokenCheck } from './deviceTokenCheck';
 import { getManagementEndPoint, mqttSettingsOf, type MqttSettings } from './deviceBootstrap';
 import { DeviceEndpoint, SwitchableTransport } from './deviceEndpoint';
@@ -118,11 +119,23 @@ export class SimulatedCamera implements DeviceCommandHost {
     this.source = `simulator ${this.name}`;
     this.resources = options.resources ?? new ResourceSampler();
     this.feed = new CameraVideo(this.name, this.deviceId, options.clock, this.video);
+    // Keys come from endpoint objects: LA and AS at bootstrap and binding, PeerJWK of
+    // SetControlObject, SceneMode destinations, and the AS's ControlObject for any other caller.
+    const controlObjectKeys = new ControlObjectKeys({
+      deviceId: this.deviceId,
+      endpoint: { call: (options) => this.endpoint.call(options) },
+      accountServiceId: () => (this.currentState === 'bound' ? this.accountService?.id : undefined),
+      deviceToken: () => this.deviceToken,
+      remember: (id, jwk) => this.keys.set(id, jwk),
+      logger: this.logger,
+      source: this.source,
+    });
     this.endpoint = new DeviceEndpoint(
       {
         endPointId: this.deviceId,
         privateJwk: options.identity.privateJwk,
         peerKey: (id) => this.keys.get(id.toLowerCase()),
+        findPeerKey: (id) => controlObjectKeys.find(id),
         checkToken: deviceTokenCheck({
           deviceId: options.identity.endPointId,
           boundIssuer: () => (this.currentState === 'bound' ? this.accountService?.key : undefined),

@@ -30,9 +30,15 @@ export const SendCommandRequest = z
     nodeId: NodeId.optional(),
     api: ApiName,
     body: z.record(z.string(), z.unknown()),
-    /** JWT the callee checks; empty only where the profile allows (GetManagementEndPoint). */
+    /**
+     * JWT the callee checks. Empty: main gets one with the interface's permission from the
+     * account service the target is bound to (sent empty only on GetManagementEndPoint).
+     */
     accessToken: z.string().max(8192).default(''),
-    /** Encrypt the body to this key (EncryptionOn true); without it the body goes as plain JSON. */
+    /**
+     * Encrypt the body to this key (EncryptionOn true). Without it main uses the key the account
+     * service holds for the target, else the body goes as plain JSON.
+     */
     recipientJwk: RecipientJwk.optional(),
     timeoutMs: z.number().int().min(100).max(120_000).default(5000),
     resends: z.number().int().min(0).max(10).default(2),

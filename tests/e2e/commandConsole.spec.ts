@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { issueAccessToken } from '../../src-main/core/nice/accessToken';
+import { generateEndpointKeyPair } from '../../src-main/core/nice/endpointKeys';
 import { startCmfResponder, type CmfResponder } from '../support/cmfResponder';
 import { connectionRow, createConnection, startTestBroker, type TestBroker } from './brokerConnection';
 import { expect, screenshotDir, test } from './webShellFixture';
@@ -37,12 +39,21 @@ test('sends a command to a device and shows the reply, a timeout and bad input',
   await page.getByTestId('command-target').fill(deviceId);
   await page.getByTestId('command-target').press('Tab');
   await expect(page.getByTestId('command-body')).toHaveValue(new RegExp(deviceId));
+  // No account service of the console binds this device: the operator pastes a token from its own.
+  const issuer = await generateEndpointKeyPair(randomUUID());
+  const token = await issueAccessToken(
+    { iss: issuer.publicJwk.kid, sub: randomUUID(), aud: deviceId, Permissions: ['Management'] },
+    issuer.privateJwk,
+    { expiresInSec: 600 },
+  );
+  await page.getByTestId('command-token').fill(token);
   await page.getByTestId('command-send').click();
   await expect(page.getByTestId('command-status')).toHaveText('200');
   await expect(page.getByTestId('command-response-body')).toContainText('"Result": "OK"');
   await expect(page.getByTestId('command-result')).toContainText(`1/${deviceId}/management/GetDeviceStatus`);
   // The device really received the command, on its management topic.
   expect(device.received.at(-1)?.request.CommandType).toBe(`1/${deviceId}/management/GetDeviceStatus`);
+  expect(device.received.at(-1)?.request.AccessToken).toBe(token);
   await page.screenshot({ path: join(screenshotDir, 'devices-command-console.png'), animations: 'disabled' });
 
   // Bad JSON never leaves the page; the error names the field.

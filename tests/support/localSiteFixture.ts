@@ -167,14 +167,34 @@ export async function startLocalSite(options: { cameras?: number } = {}): Promis
   }
 }
 
+/**
+ * Another app on the site's broker, as an independent app written from the profile would be:
+ * registered with the account service (its key in the AS's endpoint objects) unless told not
+ * to, with tokens that carry no `cnf`. It closes with the site.
+ */
+export async function startSiteApp(
+  site: LocalSite,
+  options: { register?: boolean } = {},
+): Promise<ConsoleEndpoint> {
+  const app = await startConsoleEndpoint(
+    site.broker,
+    site.accountService,
+    site.logger,
+    options.register ?? true,
+  );
+  site.onClose(() => app.link.close(true));
+  return app;
+}
+
 async function startConsoleEndpoint(
   broker: EmbeddedBroker,
   accountService: AccountService,
   logger: RecordingLogger,
+  register = true,
 ): Promise<ConsoleEndpoint> {
   const endPointId = randomUUID();
   const keys = await generateEndpointKeyPair(endPointId);
-  accountService.registerApp({ endPointId, publicJwk: keys.publicJwk, name: 'test console' });
+  if (register) accountService.registerApp({ endPointId, publicJwk: keys.publicJwk, name: 'test console' });
   const link = await MqttEndpointLink.connect({
     url: broker.tcpUrl,
     ...accounts.console,

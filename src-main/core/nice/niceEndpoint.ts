@@ -59,6 +59,12 @@ export interface NiceEndpointOptions {
   privateJwk: JWK | CryptoKey;
   /** Public keys of peers this endpoint encrypts to (profile: encrypt whenever the key is known). */
   peerKey: (endPointId: string) => JWK | undefined;
+  /**
+   * Looks for the key of a caller that peerKey does not know yet (a device asks its account
+   * service for its apps' endpoint objects). When set, an encrypted request whose caller's key
+   * is still unknown is refused before it runs, so no effect hides behind an error answer.
+   */
+  findPeerKey?: (endPointId: string) => Promise<JWK | undefined>;
   checkToken: TokenCheck;
   nextCommandId: () => number | Promise<number>;
   transport: EndpointTransport;
@@ -93,6 +99,17 @@ const statusFor: Record<NiceErrorCode, number> = {
   CANCELLED: 503,
   UNAVAILABLE: 503,
 };
+
+/** APIs the profile defines as one-way: no response is ever sent, so no key is needed. */
+const ONE_WAY_APIS: ReadonlySet<string> = new Set(['WebRTCSignaling']);
+
+/**
+ * Why an encrypted request from a caller whose key is unknown is not run. The profile has the
+ * response copy the request's EncryptionOn and lets only an error carry an empty Body; it names
+ * no status for this case. 406 says the answer cannot be given in the form asked for, where 401
+ * or 403 would wrongly blame the caller's valid token.
+ */
+export const UNKNOWN_CALLER_KEY_STATUS = 406;
 
 interface PendingCall {
   request: CmfRequest;
@@ -286,6 +303,16 @@ export class NiceEndpoint {
     } catch (error) {
       return path.kind === 'data' ? null : this.errorResponse(request, error);
     }
+    // An answer is due and must be encrypted: without the caller's key it could not be, so the
+    // command is not run at all (its effects would otherwise be hidden behind an error).
+    if (
+      this.options.findPeerKey &&
+      request.EncryptionOn &&
+      path.kind !== 'data' &&
+      !ONE_WAY_APIS.has(path.api)
+    ) {
+      if (!(await this.callerKey(request.SourceEndPointID))) return this.unknownCallerKey(request);
+    }
     let result: CommandResult;
     try {
       result = await handler(command);
@@ -295,6 +322,26 @@ export class NiceEndpoint {
     }
     if ('noResponse' in result || path.kind === 'data') return null;
     return this.reply(request, result);
+  }
+
+  /** The caller's key: known already, or found by findPeerKey (a failed search counts as none). */
+  private async callerKey(source: string): Promise<JWK | undefined> {
+    const caller = source.toLowerCase();
+    const known = this.options.peerKey(caller);
+    if (known || !this.options.findPeerKey) return known;
+    try {
+      return (await this.options.findPeerKey(caller)) ?? this.options.peerKey(caller);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The profile's error answer (Body "", EncryptionOn copied) when no encrypted answer is possible. */
+  private unknownCallerKey(request: CmfRequest): Promise<CmfResponse> {
+    return this.reply(request, {
+      status: UNKNOWN_CALLER_KEY_STATUS,
+      message: `EncryptionOn: the public key of ${request.SourceEndPointID.toLowerCase()} is not known here (no endpoint object from the account service, no control session), so no encrypted answer can be given; the command was not run`,
+    });
   }
 
   private errorResponse(request: CmfRequest, error: unknown): Promise<CmfResponse> {
@@ -313,14 +360,7 @@ export class NiceEndpoint {
     if (result.body !== undefined) {
       const caller = request.SourceEndPointID.toLowerCase();
       const key = request.EncryptionOn ? this.options.peerKey(caller) : undefined;
-      if (request.EncryptionOn && !key) {
-        return buildCmfResponse(request, {
-          statusCode: 403,
-          statusMessage: 'the caller public key is unknown here, so the response cannot be encrypted',
-          body: '',
-          now: this.now(),
-        });
-      }
+      if (request.EncryptionOn && !key) return this.unknownCallerKey(request);
       body = await encodeBody(
         result.body,
         key ? { encrypt: { recipientPublicJwk: key, kid: caller } } : { plain: true },

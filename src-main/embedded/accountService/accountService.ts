@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Permission } from '../../core/nice/accessToken';
 import { parseEndPointId } from '../../core/nice/endPointId';
 import {
   generateEndpointKeyPair,
@@ -19,11 +18,12 @@ import { loadMigrations } from '../../services/store/migrations';
 import type { SiteDevice } from '../../../src-shared/contract/localSiteContract';
 import { AccountServiceStore, type SiteControlSession } from './accountServiceStore';
 import { startBootstrapServer, type BootstrapServer } from './bootstrapServer';
+import { controlObjectHandler } from './controlObject';
 import { ControlSessions } from './controlSessions';
 import { DeviceRegistry } from './deviceRegistry';
 import type { DeviceBrokerAccount } from './endpointObjects';
 import { LOG_SOURCE, describeError, type SiteContext, type SiteTiming } from './siteContext';
-import { SiteTokens } from './siteTokens';
+import { SiteTokens, type TokenGrant } from './siteTokens';
 
 export type { SiteControlSession } from './accountServiceStore';
 export { SiteDeviceError, type SiteDeviceErrorCode } from './deviceRegistry';
@@ -53,14 +53,7 @@ export interface AccountServiceOptions {
 }
 
 /** What startAccountService grants in a token; iss is always the account service. */
-export interface TokenGrantRequest {
-  sub: string;
-  aud: string | string[];
-  permissions: Permission[];
-  nodeIds?: string[];
-  /** Lifetime in seconds, 1 to 86,400 (default 3600). */
-  expiresInSec?: number;
-}
+export type TokenGrantRequest = TokenGrant;
 
 /** The running embedded NICE account service (LA and AS roles under one EndPointID). */
 export interface AccountService {
@@ -138,11 +131,13 @@ export async function startAccountService(options: AccountServiceOptions): Promi
     const peerKey = (id: string): EndpointPublicJwk | undefined =>
       store.device(id)?.publicJwk ?? store.app(id)?.publicJwk;
 
-    // The account service checks aud only where it is the token's target (profile "Tokens").
+    // The account service checks aud only where it is the token's target (profile "Tokens"):
+    // EstablishControlSession, and GetControlObject, which a device asks with its DeviceToken.
     const anyToken = issuedTokenCheck({ issuerKey: () => publicJwk, revoked });
     const tokenForUs = issuedTokenCheck({ issuerKey: () => publicJwk, audience: endPointId, revoked });
+    const targeted = new Set(['EstablishControlSession', 'GetControlObject']);
     const checkToken: TokenCheck = (token, context) =>
-      context.path.kind === 'management' && context.path.api === 'EstablishControlSession'
+      context.path.kind === 'management' && targeted.has(context.path.api)
         ? tokenForUs(token, context)
         : anyToken(token, context);
 
@@ -208,6 +203,7 @@ export async function startAccountService(options: AccountServiceOptions): Promi
     const sessions = new ControlSessions(site);
     endpoint.handle('EstablishControlSession', sessions.establish);
     endpoint.handle('CloseControlSession', sessions.close);
+    endpoint.handle('GetControlObject', controlObjectHandler(site));
     await link.attach(endpoint);
 
     // The LA shares the identity but answers only over HTTPS, so it is an endpoint of its own.

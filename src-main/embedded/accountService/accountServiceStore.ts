@@ -56,6 +56,20 @@ export interface IssuedTokenRecord {
   expiresAtMs: number;
 }
 
+interface AppRow {
+  app_id: string;
+  name: string | null;
+  public_jwk: string;
+}
+
+function appFromRow(row: AppRow): StoredApp {
+  return {
+    appId: row.app_id,
+    name: row.name,
+    publicJwk: parseEndpointPublicJwk(JSON.parse(row.public_jwk), 'site_apps.public_jwk'),
+  };
+}
+
 interface DeviceRow {
   device_id: string;
   name: string | null;
@@ -235,16 +249,19 @@ export class AccountServiceStore {
 
   app(appId: string): StoredApp | undefined {
     const row = this.db
-      .prepare<[string], { app_id: string; name: string | null; public_jwk: string }>(
-        'SELECT app_id, name, public_jwk FROM site_apps WHERE app_id = ?',
-      )
+      .prepare<[string], AppRow>('SELECT app_id, name, public_jwk FROM site_apps WHERE app_id = ?')
       .get(appId);
-    if (!row) return undefined;
-    return {
-      appId: row.app_id,
-      name: row.name,
-      publicJwk: parseEndpointPublicJwk(JSON.parse(row.public_jwk), 'site_apps.public_jwk'),
-    };
+    return row ? appFromRow(row) : undefined;
+  }
+
+  /** Every registered app, oldest first (at most `limit`). */
+  apps(limit = 256): StoredApp[] {
+    return this.db
+      .prepare<[number], AppRow>(
+        'SELECT app_id, name, public_jwk FROM site_apps ORDER BY registered_at_ms, app_id LIMIT ?',
+      )
+      .all(limit)
+      .map(appFromRow);
   }
 
   upsertApp(app: StoredApp): void {

@@ -81,6 +81,15 @@ export const EstablishControlSessionBody = z.strictObject({
 });
 export type EstablishControlSessionBody = z.output<typeof EstablishControlSessionBody>;
 
+/**
+ * GetControlObject request body (device → AS; digest §2.5, a NICE 1.1 command the profile does
+ * not list): the device asks for the endpoint objects of the apps that may call it.
+ */
+export const GetControlObjectBody = z.strictObject({
+  Version: version,
+  DeviceID: endPointId,
+});
+
 /** CloseControlSession request body (either peer → AS). */
 export const CloseControlSessionBody = z.strictObject({
   Version: version,

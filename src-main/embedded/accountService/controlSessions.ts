@@ -18,7 +18,7 @@ export const SESSION_LIFETIME_SEC = 60 * 60;
 const SIGNALING_API = 'WebRTCSignaling';
 
 /** The caller must hold the token it presents (sub = SourceEndPointID). */
-function requireHolder(claims: AccessTokenClaims | null, caller: string): void {
+export function requireHolder(claims: AccessTokenClaims | null, caller: string): void {
   if (!claims || claims.sub.toLowerCase() !== caller) {
     throw new NiceProtocolError('FORBIDDEN', 'was issued to another endpoint', 'AccessToken');
   }

@@ -8,8 +8,13 @@ export interface TokenGrant {
   aud: string | string[];
   permissions: Permission[];
   nodeIds?: string[];
-  /** Lifetime in seconds, at most 24 h (default 1 h). */
+  /** Lifetime in seconds, 1 to 86,400 (default 1 h). */
   expiresInSec?: number;
+  /**
+   * Also name the holder's registered key in the token (RFC 7800 `cnf.jwk`), an optional
+   * extra beyond the profile; devices learn app keys from endpoint objects without it.
+   */
+  holderKey?: boolean;
 }
 
 /** Lifetime of the DeviceToken handed out by GetManagementEndPoint and Bind (profile: 24 h). */
@@ -36,7 +41,7 @@ export class SiteTokens {
 
   /** Issues a token from the account service and records its id. */
   async issue(grant: TokenGrant): Promise<string> {
-    const app = this.store.app(grant.sub);
+    const app = grant.holderKey ? this.store.app(grant.sub) : undefined;
     const token = await issueAccessToken(
       {
         iss: this.identity.endPointId,
@@ -44,8 +49,6 @@ export class SiteTokens {
         aud: grant.aud,
         Permissions: grant.permissions,
         ...(grant.nodeIds ? { NodeIDs: grant.nodeIds } : {}),
-        // A registered app's key travels in its tokens, so devices can answer it encrypted
-        // before any control session has handed them the key.
         ...(app ? { confirmationJwk: { ...app.publicJwk } } : {}),
       },
       this.identity.privateJwk,

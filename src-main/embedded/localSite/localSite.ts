@@ -13,6 +13,7 @@ import type { Logger } from '../../core/util/logger';
 import { ContractFailure } from '../../services/contract/contractFailure';
 import type { ConnectionsService } from '../../services/connections/connectionsService';
 import type { ConsoleIdentityService } from '../../services/identity/consoleIdentityService';
+import type { CommandCredentials } from '../../services/commands/commandCredentials';
 import type { SessionCredentials } from '../../services/sessions/sessionCredentials';
 import { startAccountService, type AccountService } from '../accountService/accountService';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embeddedBroker';
@@ -60,7 +61,7 @@ const password = (): string => randomBytes(24).toString('base64url');
  * them like any other site: through a connection profile for the broker and NICE commands to
  * the account service; only its tokens come in-process (SessionCredentials).
  */
-export class LocalSite implements SessionCredentials, Disposable {
+export class LocalSite implements SessionCredentials, CommandCredentials, Disposable {
   private running: Running | undefined;
   private transition: Promise<LocalSiteStatus> | undefined;
   private state: LocalSiteStatus['state'] = 'stopped';
@@ -202,6 +203,29 @@ export class LocalSite implements SessionCredentials, Disposable {
     running.tokens.set(key, { token, refreshAtMs: Date.now() + 50 * 60 * 1000 });
     token.catch(() => running.tokens.delete(key));
     return token;
+  }
+
+  // CommandCredentials: the command console's tokens and keys for this site's parties.
+  async commandTokenFor(
+    target: string,
+    permission: Permission,
+    nodeId?: string,
+  ): Promise<string | undefined> {
+    const running = this.running;
+    if (!running) return undefined;
+    const id = target.toLowerCase();
+    if (id === running.accountService.endPointId)
+      return this.tokenFor({ aud: id, permissions: [permission] });
+    const device = running.accountService.listDevices().find((entry) => entry.deviceId === id);
+    if (device?.binding !== 'bound') return undefined;
+    return this.tokenFor({ aud: id, permissions: [permission], ...(nodeId ? { nodeIds: [nodeId] } : {}) });
+  }
+
+  publicJwkOf(target: string): EndpointPublicJwk | undefined {
+    const accountService = this.running?.accountService;
+    if (!accountService) return undefined;
+    const id = target.toLowerCase();
+    return id === accountService.endPointId ? accountService.publicJwk : accountService.devicePublicJwk(id);
   }
 
   /** The Bearer token a device presents to the console's HTTPS data endpoint (Data, 24 h). */

@@ -12,7 +12,9 @@ import { NiceProtocolError } from '../../core/nice/niceProtocolError';
 import type { Logger } from '../../core/util/logger';
 import { ContractFailure } from '../contract/contractFailure';
 import type { ConsoleIdentityService } from '../identity/consoleIdentityService';
+import { commandAccessToken } from './commandAccessToken';
 import type { CommandAuditRepository } from './commandAuditRepository';
+import type { CommandCredentials } from './commandCredentials';
 import type { MqttHub } from '../mqtt/mqttHub';
 import { ProfileNotFoundError, type ConnectionProfileRepository } from '../store/connectionProfileRepository';
 
@@ -29,14 +31,17 @@ const errorCodes = {
 /**
  * The command console: sends one CMF command from the console's endpoint to another over a
  * connected broker (v0.9 §4, §8.4) and returns both messages as they went over the wire, the
- * decoded response body and the timing. The body is encrypted to the recipient's key when one
- * is given; plain bodies only where the connection profile allows them (NICE-PROFILE, CMF).
+ * decoded response body and the timing. Every command carries a token with the permission of
+ * its interface from the target's account service (commandAccessToken). The body is encrypted
+ * to the recipient's key when one is given or the account service holds it; plain bodies only
+ * where the connection profile allows them (NICE-PROFILE, CMF).
  */
 export class CommandConsoleService {
   constructor(
     private readonly hub: MqttHub,
     private readonly profiles: Pick<ConnectionProfileRepository, 'require'>,
     private readonly identity: ConsoleIdentityService,
+    private readonly credentials: CommandCredentials,
     private readonly audit: CommandAuditRepository,
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
@@ -50,29 +55,31 @@ export class CommandConsoleService {
       if (error instanceof ProfileNotFoundError) throw new ContractFailure('NOT_FOUND', error.message);
       throw error;
     }
-    if (!request.recipientJwk && !profile.allowPlainBodies) {
+    const target = request.targetEndPointId.toLowerCase();
+    // Profile, Clarifications: bodies are encrypted whenever the sender holds the recipient's key.
+    const recipientJwk = request.recipientJwk ?? this.credentials.publicJwkOf(target);
+    if (!recipientJwk && !profile.allowPlainBodies) {
       throw new ContractFailure(
         'INVALID_REQUEST',
         `recipientJwk: connection "${profile.name}" does not allow plain bodies; give the recipient's public key to encrypt`,
       );
     }
-    const { endPointId } = await this.identity.identity();
     const path =
       request.interface === 'management'
-        ? managementPath(request.targetEndPointId, request.api)
-        : controlPath(request.targetEndPointId, request.nodeId ?? '', request.api);
-    const body = request.recipientJwk
-      ? await encodeBody(request.body, {
-          encrypt: { recipientPublicJwk: request.recipientJwk, kid: request.targetEndPointId.toLowerCase() },
-        })
+        ? managementPath(target, request.api)
+        : controlPath(target, request.nodeId ?? '', request.api);
+    const accessToken = await commandAccessToken(path, request.accessToken, this.credentials);
+    const { endPointId } = await this.identity.identity();
+    const body = recipientJwk
+      ? await encodeBody(request.body, { encrypt: { recipientPublicJwk: recipientJwk, kid: target } })
       : await encodeBody(request.body, { plain: true });
     const message = buildCmfRequest({
       source: endPointId,
-      destination: request.targetEndPointId,
+      destination: target,
       commandType: formatCommandType(path),
       commandId: await this.identity.nextCommandId(),
-      accessToken: request.accessToken,
-      encryptionOn: request.recipientJwk !== undefined,
+      accessToken,
+      encryptionOn: recipientJwk !== undefined,
       body,
     });
     const requestTopic = formatMqttTopic(path);

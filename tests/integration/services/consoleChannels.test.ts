@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCmfMessage } from '../../../src-main/core/nice/cmf';
 import { decodeBody, encodeBody } from '../../../src-main/core/nice/cmfBody';
+import { issueAccessToken, type Permission } from '../../../src-main/core/nice/accessToken';
 import { generateEndpointKeyPair } from '../../../src-main/core/nice/endpointKeys';
 import { createConsoleServices, type ConsoleServices } from '../../../src-main/services/consoleServices';
 import type { EventChannel } from '../../../src-shared/contract/channels';
@@ -68,6 +69,25 @@ afterAll(async () => {
   await new Promise<void>((done) => server.close(() => done()));
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+/**
+ * A token from an account service the console does not know (the site of the responder): the
+ * operator pastes it, since no account service of the console binds these devices.
+ */
+async function foreignToken(aud: string, permission: Permission, nodeIds?: string[]): Promise<string> {
+  const issuer = await generateEndpointKeyPair(randomUUID());
+  return issueAccessToken(
+    {
+      iss: issuer.publicJwk.kid,
+      sub: randomUUID(),
+      aud,
+      Permissions: [permission],
+      ...(nodeIds ? { NodeIDs: nodeIds } : {}),
+    },
+    issuer.privateJwk,
+    { expiresInSec: 600 },
+  );
+}
 
 /** The command audit as stored, read through a connection of its own. */
 function auditRows(): Array<{
@@ -165,6 +185,7 @@ describe('connection profile channels', () => {
 
   describe('command console', () => {
     it('sends a plain command and shows both messages with the decoded reply', async () => {
+      const accessToken = await foreignToken(deviceId, 'Management');
       const reply = await value<{
         replyStatusCode: number;
         body: unknown;
@@ -177,6 +198,7 @@ describe('connection profile channels', () => {
         interface: 'management',
         api: 'GetDeviceStatus',
         body: { Version: '1.0', DeviceID: deviceId },
+        accessToken,
       });
       expect(reply.replyStatusCode).toBe(200);
       expect(reply.body).toEqual({ Version: '1.0', Result: 'OK' });
@@ -187,6 +209,7 @@ describe('connection profile channels', () => {
         MessageType: 'request',
         DestinationEndPointID: deviceId,
         EncryptionOn: false,
+        AccessToken: accessToken,
       });
       const { endPointId } = await services.identity.identity();
       expect(reply.response.topic).toBe(`1/${endPointId}/management/GetDeviceStatus`);
@@ -216,6 +239,7 @@ describe('connection profile channels', () => {
           api: 'GetStatus',
           body: { Version: '1.0', NodeID: '0001' },
           recipientJwk: device.publicJwk,
+          accessToken: await foreignToken(deviceId, 'Control', ['0001']),
         });
         expect(reply).toMatchObject({
           encrypted: true,
@@ -240,6 +264,7 @@ describe('connection profile channels', () => {
         interface: 'management',
         api: 'GetDeviceStatus',
         body: { Version: '1.0' },
+        accessToken: await foreignToken(silentDeviceId, 'Management'),
         timeoutMs: 600,
         resends: 1,
       });
@@ -275,6 +300,39 @@ describe('connection profile channels', () => {
         body: {},
       });
       expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    });
+
+    it('sends no command without a token naming the target and the permission of its interface', async () => {
+      const before = responder.received.length;
+      const send = (api: string, accessToken?: string) =>
+        call('commands:sendCommand', {
+          profileId,
+          targetEndPointId: deviceId,
+          interface: 'control',
+          nodeId: '0001',
+          api,
+          body: { Version: '1.0', NodeID: '0001' },
+          ...(accessToken === undefined ? {} : { accessToken }),
+        });
+      const message = (result: Result<unknown>) => (result.ok ? '' : result.error.message);
+      // No account service of this console binds the responder, so there is no token to get.
+      expect(message(await send('GetStatus'))).toMatch(
+        new RegExp(`^accessToken: ${deviceId} is not bound to an account service this console knows`),
+      );
+      expect(message(await send('GetStatus', await foreignToken(deviceId, 'Management')))).toBe(
+        'accessToken: lacks the Control permission that GetStatus needs',
+      );
+      expect(message(await send('StartStreaming', await foreignToken(deviceId, 'Control')))).toBe(
+        'accessToken: lacks the Streaming permission that StartStreaming needs',
+      );
+      expect(message(await send('GetStatus', await foreignToken(silentDeviceId, 'Control')))).toBe(
+        `accessToken: is for another audience than ${deviceId}`,
+      );
+      expect(message(await send('GetStatus', await foreignToken(deviceId, 'Control', ['0002'])))).toBe(
+        'accessToken: does not cover node 0001',
+      );
+      expect(message(await send('GetStatus', 'not-a-jwt'))).toBe('accessToken: is not a JWT');
+      expect(responder.received.length).toBe(before);
     });
 
     it('refuses a control command without a NodeID', async () => {

@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCmfRequest } from '../../../src-main/core/nice/cmf';
+import { requiredPermissionFor, verifyAccessToken } from '../../../src-main/core/nice/accessToken';
+import { buildCmfRequest, parseCmfMessage, type CmfRequest } from '../../../src-main/core/nice/cmf';
+import { parseCommandType } from '../../../src-main/core/nice/destinationId';
 import { createConsoleServices, type ConsoleServices } from '../../../src-main/services/consoleServices';
 import { readFrameCode } from '../../../src-main/simulator/scene/frameCode';
 import type { EventChannel } from '../../../src-shared/contract/channels';
@@ -21,6 +23,8 @@ const context = { transport: 'web' as const, caller: 'test' };
 let services: ConsoleServices;
 let dataDir: string;
 const signals: SessionSignal[] = [];
+/** Every CMF request seen on the site's broker (a tap on all of `1/#`). */
+const requests: CmfRequest[] = [];
 const sessionEvents: ControlSession[] = [];
 
 async function call<T>(channel: string, payload: unknown): Promise<Result<T>> {
@@ -138,6 +142,15 @@ describe('local site and a control session through the contract', () => {
     expect(started.simulator).toMatchObject({ running: true, cameras: 1 });
     const again = await call('localSite:start', { cameras: 1 });
     expect(again).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    const tap = services.hub.subscribeData(started.profileId ?? '', '1/#', 0, (payload) => {
+      try {
+        const message = parseCmfMessage(payload);
+        if (message.MessageType === 'request') requests.push(message);
+      } catch {
+        // Not CMF: nothing to check here.
+      }
+    });
+    await tap.ready;
   }, 60_000);
 
   it('lists the camera as bound once it has bootstrapped', async () => {
@@ -194,6 +207,35 @@ describe('local site and a control session through the contract', () => {
       field: 'AccessToken',
     });
   });
+
+  it("answers the command console's queries, each sent with a token from the account service", async () => {
+    const deviceId = await firstDevice();
+    const { profileId } = await value<LocalSiteStatus>('localSite:getStatus', {});
+    const send = (api: string, iface: 'management' | 'control', body: Record<string, unknown>) =>
+      value<{ replyStatusCode: number; encrypted: boolean; body: Record<string, unknown> }>(
+        'commands:sendCommand',
+        { profileId, targetEndPointId: deviceId, interface: iface, nodeId: '0001', api, body },
+      );
+    const status = await send('GetDeviceStatus', 'management', { Version: '1.0', DeviceID: deviceId });
+    expect(status).toMatchObject({ replyStatusCode: 200, encrypted: true, body: { DeviceID: deviceId } });
+    expect((status.body.NodeList as { NodeID: string }[]).map((node) => node.NodeID)).toEqual([
+      '0001',
+      '0002',
+    ]);
+    const node = { Version: '1.0', NodeID: '0001' };
+    expect(await send('GetCapabilities', 'control', node)).toMatchObject({
+      replyStatusCode: 200,
+      body: { NodeID: '0001', Transports: ['MQTT', 'WebAPI', 'WebRTC'] },
+    });
+    expect(await send('GetSceneMode', 'control', node)).toMatchObject({
+      replyStatusCode: 200,
+      body: { NodeID: '0001', SceneModeID: expect.any(String) },
+    });
+    expect(await send('GetStatus', 'control', node)).toMatchObject({
+      replyStatusCode: 200,
+      body: { NodeID: '0001', Streaming: false },
+    });
+  }, 30_000);
 
   it('refuses a session with a device the account service does not know', async () => {
     const result = await call('sessions:openSession', { deviceId: '00000000-0000-4000-8000-000000000000' });
@@ -323,6 +365,40 @@ describe('local site and a control session through the contract', () => {
     expect((await stateOf(other.sessionId))?.state).not.toBe('closed');
     await call('sessions:closeSession', { sessionId: other.sessionId });
   }, 30_000);
+
+  it("sent every command with the account service's token for the callee and its interface's permission", async () => {
+    const me = (await services.identity.identity()).endPointId;
+    const issuer = services.localSite.accountService();
+    if (!issuer) throw new Error('the local site is not running');
+    const sent = requests.filter((request) => request.SourceEndPointID === me);
+    const apis = new Set(sent.map((request) => request.CommandType.split('/').at(-1)));
+    for (const api of ['GetDeviceStatus', 'GetCapabilities', 'GetSceneMode', 'GetStatus']) {
+      expect(apis).toContain(api);
+    }
+    for (const api of [
+      'EstablishControlSession',
+      'WebRTCSignaling',
+      'StartStreaming',
+      'CloseControlSession',
+    ]) {
+      expect(apis).toContain(api);
+    }
+    for (const request of sent) {
+      const path = parseCommandType(request.CommandType);
+      const claims = await verifyAccessToken(request.AccessToken, {
+        issuerPublicJwk: issuer.publicJwk,
+        issuer: issuer.endPointId,
+        audience: request.DestinationEndPointID,
+        requiredPermission: requiredPermissionFor(path),
+        ...(path.kind === 'control' ? { nodeId: path.nodeId } : {}),
+      }).catch((error: unknown) => {
+        throw new Error(`${request.CommandType} #${request.CommandID}: ${(error as Error).message}`);
+      });
+      expect(claims.sub).toBe(me);
+      // Exactly the permission of the interface, no more (profile "Tokens").
+      expect(claims.Permissions).toEqual([requiredPermissionFor(path)]);
+    }
+  });
 
   it('stops the local site and frees its broker', async () => {
     const status = await value<LocalSiteStatus>('localSite:stop', {});
