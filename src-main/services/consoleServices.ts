@@ -34,6 +34,8 @@ import { ConsoleDataReceiver } from './webapi/consoleDataReceiver';
 import { consoleSceneMode } from './sessions/consoleSceneMode';
 // The composition root starts the embedded site; no service depends on it (ARCHITECTURE).
 import { LocalSite } from '../embedded/localSite/localSite';
+import { DeviceDirectory } from './devices/deviceDirectory';
+import { DeviceNamesRepository } from './devices/deviceNamesRepository';
 import { LocalSitePreferencesRepository } from '../embedded/localSite/localSitePreferences';
 import type { SimulatorEntry } from '../embedded/localSite/simulatorHost';
 
@@ -123,7 +125,10 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
       parser: parsePool,
       logger: log,
       publisher: {
-        ingested: (summary) => events.publish('scenemarks:ingested', summary),
+        ingested: (summary) => {
+          events.publish('scenemarks:ingested', summary);
+          devices.noteDelivering(summary.deviceId);
+        },
         countersChanged: (counters) => events.publish('scenemarks:countersChanged', counters),
       },
     }),
@@ -168,7 +173,10 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     connections,
     identity,
     logger: log,
-    publish: (status) => events.publish('localSite:changed', status),
+    publish: (status) => {
+      events.publish('localSite:changed', status);
+      devices.publishChanges();
+    },
     simulatorEntry: options.simulatorEntry,
     video: options.simulatorVideo,
     dataReceiver,
@@ -195,6 +203,11 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
       },
     }),
   );
+  const devices = new DeviceDirectory({
+    repository: new DeviceNamesRepository(database.db),
+    siteDevices: () => localSite.listDevices().devices,
+    publish: (device) => events.publish('devices:changed', device),
+  });
   const sessionHistory = new SessionHistoryService(database.db, () => sessions.list());
 
   // A device the local site binds gets the console's SceneMode, so its SceneMarks reach ingest.
@@ -269,6 +282,8 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     'localSite:stop': () => localSite.stop(),
     'localSite:declineFirstRun': () => localSite.declineFirstRun(),
     'localSite:listDevices': () => localSite.listDevices(),
+    'devices:listDevices': () => ({ devices: devices.list() }),
+    'devices:renameDevice': ({ deviceId, name }) => devices.rename(deviceId, name),
     'sessions:openSession': (request, context) => sessions.open(request, context.caller),
     'sessions:sendSignal': (request) => sessions.sendSignal(request),
     'sessions:reportPeerState': (request) => sessions.reportPeerState(request),

@@ -31,6 +31,8 @@ export const invokeChannels = [
   'localSite:stop',
   'localSite:declineFirstRun',
   'localSite:listDevices',
+  'devices:listDevices',
+  'devices:renameDevice',
   'sessions:openSession',
   'sessions:sendSignal',
   'sessions:reportPeerState',
@@ -52,6 +54,7 @@ export const eventChannels = [
   'scenemarks:countersChanged',
   'retention:pruned',
   'localSite:changed',
+  'devices:changed',
   'sessions:changed',
   'sessions:signaled',
 ] as const;

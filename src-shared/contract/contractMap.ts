@@ -67,6 +67,12 @@ import {
   StartStreamingRequest,
 } from './sessionsContract';
 import { QuerySessionHistoryRequest, QuerySessionHistoryResponse } from './sessionHistoryContract';
+import {
+  DirectoryDevice,
+  ListDevicesRequest,
+  ListDevicesResponse,
+  RenameDeviceRequest,
+} from './devicesContract';
 
 /** Request and response schema of one invoke channel. */
 export interface InvokeSchemas {
@@ -106,6 +112,8 @@ export const invokeSchemas = {
   'localSite:stop': { request: StopLocalSiteRequest, response: LocalSiteStatus },
   'localSite:declineFirstRun': { request: DeclineFirstRunRequest, response: LocalSiteStatus },
   'localSite:listDevices': { request: ListSiteDevicesRequest, response: ListSiteDevicesResponse },
+  'devices:listDevices': { request: ListDevicesRequest, response: ListDevicesResponse },
+  'devices:renameDevice': { request: RenameDeviceRequest, response: DirectoryDevice },
   'sessions:openSession': { request: OpenSessionRequest, response: ControlSession },
   'sessions:sendSignal': { request: SendSignalRequest, response: EmptyResponse },
   'sessions:reportPeerState': { request: ReportPeerStateRequest, response: ControlSession },
@@ -127,6 +135,7 @@ export const eventSchemas = {
   'scenemarks:countersChanged': IngestCounters,
   'retention:pruned': RetentionPruned,
   'localSite:changed': LocalSiteStatus,
+  'devices:changed': DirectoryDevice,
   'sessions:changed': ControlSession,
   'sessions:signaled': SessionSignal,
 } as const satisfies Record<EventChannel, z.ZodType>;

@@ -97,6 +97,13 @@ export interface EmbeddedBroker extends BrokerAddresses {
   onDidConnectClient(listener: (event: BrokerClientEvent) => void): Disposable;
   onDidDisconnectClient(listener: (event: BrokerClientEvent) => void): Disposable;
   /**
+   * When the broker last got a packet (CONNECT, PUBLISH, SUBSCRIBE, PINGREQ) from the client
+   * connected now with this ClientID (ms since the epoch); undefined when none is. A client silent
+   * for 1.5 × its keepalive is disconnected by the broker (MQTT 3.1.1 §3.1.2.10), so a connected
+   * client was heard from within that window.
+   */
+  lastHeardFrom(clientId: string): number | undefined;
+  /**
    * Disconnects every client, closes every listener and the broker; resolves once all ports
    * are free. Safe to call more than once.
    */
@@ -220,6 +227,8 @@ function addressesOf(host: string, listeners: readonly BrokerListener[]): Broker
 class RunningBroker implements Omit<EmbeddedBroker, keyof BrokerAddresses> {
   private readonly connectListeners = new Set<(event: BrokerClientEvent) => void>();
   private readonly disconnectListeners = new Set<(event: BrokerClientEvent) => void>();
+  /** By ClientID (lowercase, as EndPointIDs compare): the connected client and when it was last heard from. */
+  private readonly heard = new Map<string, { client: Client; atMs: number }>();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -230,14 +239,39 @@ class RunningBroker implements Omit<EmbeddedBroker, keyof BrokerAddresses> {
   ) {
     // `client` and `clientDisconnect` pair up exactly (aedes counts `connectedClients` on them);
     // `clientReady` can be skipped by a client that drops during its CONNACK.
-    aedes.on('client', (client) => this.emit(this.connectListeners, client, 'connected'));
-    aedes.on('clientDisconnect', (client) => this.emit(this.disconnectListeners, client, 'disconnected'));
+    aedes.on('client', (client) => {
+      this.hear(client, true);
+      this.emit(this.connectListeners, client, 'connected');
+    });
+    aedes.on('clientDisconnect', (client) => {
+      // A takeover by the same ClientID disconnects the old client after the new one connected.
+      const key = client.id.toLowerCase();
+      if (this.heard.get(key)?.client === client) this.heard.delete(key);
+      this.emit(this.disconnectListeners, client, 'disconnected');
+    });
+    aedes.on('publish', (_packet, client) => {
+      if (client) this.hear(client);
+    });
+    aedes.on('subscribe', (_subscriptions, client) => this.hear(client));
+    aedes.on('ping', (_packet, client) => this.hear(client));
     aedes.on('clientError', (client, error) => this.logClientError(client, error));
     aedes.on('connectionError', (client, error) => this.logClientError(client, error));
   }
 
   clientCount(): number {
     return this.aedes.connectedClients;
+  }
+
+  lastHeardFrom(clientId: string): number | undefined {
+    return this.heard.get(clientId.toLowerCase())?.atMs;
+  }
+
+  /** Notes a packet from `client`; a connecting client replaces any earlier one of its ClientID. */
+  private hear(client: Client, connecting = false): void {
+    const key = client.id.toLowerCase();
+    const entry = this.heard.get(key);
+    if (entry?.client === client) entry.atMs = Date.now();
+    else if (connecting) this.heard.set(key, { client, atMs: Date.now() });
   }
 
   onDidConnectClient(listener: (event: BrokerClientEvent) => void): Disposable {

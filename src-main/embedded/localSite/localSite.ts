@@ -129,9 +129,16 @@ export class LocalSite implements SessionCredentials, CommandCredentials, Dispos
     const running = this.running;
     if (!running) return { devices: [] };
     return {
-      devices: running.accountService
-        .listDevices()
-        .map((device) => ({ ...device, online: running.clients.has(device.deviceId) })),
+      devices: running.accountService.listDevices().map((device) => {
+        // The account service hears from a device at bootstrap, binding and sessions; the broker
+        // on every packet, keepalive pings included: a connected device was seen just now.
+        const heard = running.broker.lastHeardFrom(device.deviceId);
+        return {
+          ...device,
+          online: running.clients.has(device.deviceId),
+          lastSeenMs: heard === undefined ? device.lastSeenMs : Math.max(heard, device.lastSeenMs ?? 0),
+        };
+      }),
     };
   }
 

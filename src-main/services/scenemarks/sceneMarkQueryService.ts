@@ -126,7 +126,12 @@ export class SceneMarkQueryService {
        WHERE scenemark_id = @sceneMarkId OR scene_data_id IN (SELECT value FROM json_each(@listedIds))
        ORDER BY received_ms, scene_data_id`,
     );
-    this.selectDevices = db.prepare('SELECT device_id, name FROM devices ORDER BY device_id LIMIT ?');
+    // Names from the device directory's table (migration 0010), the operator's first.
+    this.selectDevices = db.prepare(
+      `SELECT d.device_id, COALESCE(n.operator_name, n.site_name) AS name
+       FROM devices d LEFT JOIN device_names n ON n.device_id = lower(d.device_id)
+       ORDER BY d.device_id LIMIT ?`,
+    );
     this.selectNodes = db.prepare('SELECT device_id, node_id FROM nodes ORDER BY device_id, node_id LIMIT ?');
     // Kept by ingest (migration 0009): the item types the history has held.
     this.selectItemTypes = db.prepare('SELECT item_type AS value FROM item_types ORDER BY item_type LIMIT ?');
@@ -419,7 +424,8 @@ function filterClauses(
     clauses.push(
       `(s.device_id LIKE @text ESCAPE '\\' OR s.node_id LIKE @text ESCAPE '\\'
         OR s.item_types LIKE @text ESCAPE '\\'
-        OR +s.device_id IN (SELECT device_id FROM devices WHERE name LIKE @text ESCAPE '\\')
+        OR lower(s.device_id) IN (SELECT device_id FROM device_names
+          WHERE COALESCE(operator_name, site_name) LIKE @text ESCAPE '\\')
         OR s.scenemark_id LIKE @text ESCAPE '\\')`,
     );
     params.text = `%${escapeLike(filter.text)}%`;

@@ -223,6 +223,31 @@ describe('authentication', () => {
   });
 });
 
+describe('last heard from', () => {
+  it('moves with every packet of the connected client, keepalive pings included, and ends with it', async () => {
+    const clientId = `Device-${randomUUID().slice(0, 8)}`;
+    expect(broker.lastHeardFrom(clientId)).toBeUndefined();
+    const beforeConnect = Date.now();
+    const client = await connectClient(broker.tcpUrl, { clientId, keepalive: 1 });
+    const atConnect = broker.lastHeardFrom(clientId.toLowerCase());
+    expect(atConnect).toBeGreaterThanOrEqual(beforeConnect);
+    // No publish from here on: only PINGREQs (one per keepalive second) move it.
+    await expect.poll(() => broker.lastHeardFrom(clientId) ?? 0).toBeGreaterThan(atConnect ?? 0);
+    const afterPing = broker.lastHeardFrom(clientId) ?? 0;
+    await client.publishAsync('devices/heard', 'x');
+    await expect.poll(() => broker.lastHeardFrom(clientId) ?? 0).toBeGreaterThan(afterPing);
+
+    // A second connection with the same ClientID takes over: the record follows it and survives
+    // the old connection's disconnect.
+    const takeover = await connectClient(broker.tcpUrl, { clientId, keepalive: 60 });
+    const atTakeover = broker.lastHeardFrom(clientId) ?? 0;
+    await expect.poll(() => client.connected).toBe(false);
+    expect(broker.lastHeardFrom(clientId)).toBeGreaterThanOrEqual(atTakeover);
+    await takeover.endAsync();
+    await expect.poll(() => broker.lastHeardFrom(clientId)).toBeUndefined();
+  });
+});
+
 describe('TLS listener', () => {
   const tlsPort = (): number => broker.tlsPort ?? 0;
 

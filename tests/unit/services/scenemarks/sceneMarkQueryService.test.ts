@@ -120,7 +120,14 @@ beforeAll(() => {
   db.transaction(() => {
     devices.forEach((deviceId, index) => {
       if (!deviceId) return;
-      db.prepare('INSERT INTO devices VALUES (?, ?, 0, 0)').run(deviceId, deviceNames[index]);
+      db.prepare('INSERT INTO devices VALUES (?, NULL, 0, 0)').run(deviceId);
+      // Names live in the device directory's table (migration 0010): one from the site, one the
+      // operator gave over another the site reports.
+      db.prepare('INSERT INTO device_names VALUES (?, ?, ?, 0)').run(
+        deviceId,
+        index === 0 ? deviceNames[index] : 'Reported by the site',
+        index === 0 ? null : deviceNames[index],
+      );
       for (const node of nodes) db.prepare('INSERT INTO nodes VALUES (?, ?, 0, 0)').run(deviceId, node);
     });
     for (const row of fixtures) insertRow(db, row);
