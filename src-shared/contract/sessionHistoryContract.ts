@@ -78,7 +78,10 @@ export const QuerySessionHistoryRequest = z
     from: EpochMs.optional(),
     to: EpochMs.optional(),
     kind: SessionKind.optional(),
-    /** Case-insensitive substring of the peer (a device's EndPointID); `%` and `_` match themselves. */
+    /**
+     * Case-insensitive substring of the peer (a device's EndPointID) or of the name the console
+     * shows for it; `%` and `_` match themselves.
+     */
     peer: z.string().trim().min(1).max(100).optional(),
     outcome: SessionOutcomeFilter.optional(),
     pageSize: z.number().int().min(1).max(maxSessionHistoryPageSize).default(100),

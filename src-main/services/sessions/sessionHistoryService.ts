@@ -110,7 +110,11 @@ export class SessionHistoryService {
       params.outcome = request.outcome;
     }
     if (request.peer !== undefined) {
-      clauses.push("s.peer LIKE @peer ESCAPE '\\'");
+      // Or the name shown for the device (the device directory's table, migration 0010).
+      clauses.push(
+        `(s.peer LIKE @peer ESCAPE '\\' OR lower(s.peer) IN (SELECT device_id FROM device_names
+          WHERE COALESCE(operator_name, site_name) LIKE @peer ESCAPE '\\'))`,
+      );
       params.peer = `%${escapeLike(request.peer)}%`;
     }
     params.limit = request.pageSize + 1;

@@ -22,3 +22,20 @@ export function formatDateTime(at: Date | string, display: TimeDisplay): string 
   const d = utc ? date.getUTCDate() : date.getDate();
   return `${y}-${pad(mo)}-${pad(d)} ${formatClock(date, display, false)}`;
 }
+
+/** How long before `nowMs` an instant was, in the largest whole unit: `42 s ago`, `3 h ago`. */
+export function formatAgo(atMs: number, nowMs: number): string {
+  const seconds = Math.max(0, Math.round((nowMs - atMs) / 1000));
+  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
+  return `${Math.floor(seconds / 86_400)} d ago`;
+}
+
+/** A span of milliseconds in its largest fitting unit: `30 s`, `15 min`, `2 h`, `1 d`. */
+export function formatSpan(ms: number): string {
+  if (ms < 60_000) return `${ms / 1000} s`;
+  if (ms < 3_600_000) return `${ms / 60_000} min`;
+  if (ms < 86_400_000) return `${ms / 3_600_000} h`;
+  return `${ms / 86_400_000} d`;
+}

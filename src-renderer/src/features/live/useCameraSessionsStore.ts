@@ -455,6 +455,8 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
       view.peerState = 'closed';
       view.stream = null;
       view.channels = [];
+      // A closed session shows no figures: the last sample would read as if it still streamed.
+      view.stats = null;
     }
     if (![...runtimes.values()].some((other) => !other.closed && other.pc)) stopStatsTimer();
   }

@@ -9,6 +9,7 @@ import type {
   SceneMarkRow,
 } from '../../../../src-shared/contract/sceneMarksContract';
 import { useBridge } from '../../bridge/bridge';
+import { dataExtent, zoomWindow, type TimeWindow } from './timelineWindow';
 
 /** The time windows the filter bar offers, in milliseconds back from now (`all`: no bound). */
 export const timeRanges = {
@@ -20,9 +21,10 @@ export const timeRanges = {
 } as const;
 export type TimeRange = keyof typeof timeRanges;
 
-/** What the operator set in the filter bar. */
+/** What the operator set in the filter bar; `custom` is a span picked on the timeline. */
 export interface SceneMarkFilterForm {
-  range: TimeRange;
+  range: TimeRange | 'custom';
+  custom: TimeWindow | null;
   deviceId: string;
   itemType: string;
   eventType: string;
@@ -31,12 +33,21 @@ export interface SceneMarkFilterForm {
 }
 
 const pageSize = 200;
+/** Bars the timeline asks for; main picks the bucket size that fits (1 s … 1 day). */
+const timelineBars = 120;
+
+/** The time span a form searches, or undefined for all time. */
+export function formWindow(form: SceneMarkFilterForm, now: number): TimeWindow | undefined {
+  if (form.range === 'custom') return form.custom ?? undefined;
+  const window = timeRanges[form.range];
+  return window > 0 ? { from: now - window, to: now + 1 } : undefined;
+}
 
 /** Turns the filter bar into the contract's filter; empty fields filter nothing. */
 export function toSceneMarkFilter(form: SceneMarkFilterForm, now: number): SceneMarkFilter {
-  const window = timeRanges[form.range];
+  const window = formWindow(form, now);
   return {
-    ...(window > 0 ? { from: now - window, to: now + 1 } : {}),
+    ...(window ? { from: window.from, to: window.to } : {}),
     ...(form.deviceId ? { deviceIds: [form.deviceId] } : {}),
     ...(form.itemType ? { itemTypes: [form.itemType] } : {}),
     ...(form.eventType ? { eventTypes: [form.eventType] } : {}),
@@ -45,62 +56,147 @@ export function toSceneMarkFilter(form: SceneMarkFilterForm, now: number): Scene
   };
 }
 
+/** Whether the form filters by anything besides time. */
+export function filtersBesidesTime(form: SceneMarkFilterForm): boolean {
+  return !!(form.deviceId || form.itemType || form.eventType || form.minProbability > 0 || form.text.trim());
+}
+
 /**
  * SceneMark search: one filter, pages fetched by keyset cursor, the timeline of the same
- * filter, and the detail of the SceneMark the operator opens.
+ * filter over a window the operator zooms within the searched span (fitted to where the
+ * SceneMarks are at first), and the detail of the SceneMark the operator opens. A span picked
+ * on the timeline (drag, or a click on a bar) narrows the search to it.
  */
 export const useSceneMarksStore = defineStore('sceneMarks', () => {
   const bridge = useBridge();
   const form = ref<SceneMarkFilterForm>({
     range: '24h',
+    custom: null,
     deviceId: '',
     itemType: '',
     eventType: '',
     minProbability: 0,
     text: '',
   });
+  /** The preset to go back to when a picked span is cleared. */
+  const lastPreset = ref<TimeRange>('24h');
   const rows = shallowRef<SceneMarkRow[]>([]);
   const nextCursor = ref<string | null>(null);
   const timeline = ref<GetTimelineResponse>();
+  /** The span the searched SceneMarks lie in: the timeline zooms within it. */
+  const bounds = ref<TimeWindow>();
+  /** The span the timeline shows now. */
+  const view = ref<TimeWindow>();
   const facets = ref<ListFacetsResponse>();
   const detail = ref<GetSceneMarkResponse>();
   const loading = ref(false);
   const error = ref<string>();
   const applied = ref<SceneMarkFilter>({});
+  /** Whether the applied search filtered by anything besides time (for the empty message). */
+  const appliedFilters = ref(false);
   /** The part of the applied search an export can take: its time range and device. */
   const exportFilter = computed<ExportFilter>(() => ({
     ...(applied.value.from !== undefined ? { fromMs: Math.max(0, applied.value.from) } : {}),
     ...(applied.value.to !== undefined ? { toMs: applied.value.to } : {}),
     ...(applied.value.deviceIds ? { deviceIds: applied.value.deviceIds } : {}),
   }));
+  /** Whether the console holds any SceneMark at all (devices or item types were ever seen). */
+  const hasHistory = computed(
+    () => (facets.value?.devices.length ?? 0) > 0 || (facets.value?.itemTypes.length ?? 0) > 0,
+  );
+
+  /** The span "all time" covers on the timeline: from the oldest stored SceneMark to now. */
+  async function allTimeBounds(now: number): Promise<TimeWindow> {
+    const usage = await bridge.invoke('retention:getUsage', {});
+    const oldest = usage.ok ? usage.value.oldestSceneMarkMs : null;
+    const newest = usage.ok ? usage.value.newestSceneMarkMs : null;
+    const to = Math.max(now + 1, (newest ?? now) + 1);
+    // The widest a timeline of day-long bars can be.
+    const widest = to - 2000 * 86_400_000;
+    return { from: Math.max(widest, Math.min(oldest ?? to - timeRanges['7d'], to - 60_000)), to };
+  }
+
+  async function fetchTimeline(window: TimeWindow): Promise<GetTimelineResponse | undefined> {
+    const counts = await bridge.invoke('scenemarks:getTimeline', {
+      ...applied.value,
+      from: window.from,
+      to: window.to,
+      maxBuckets: timelineBars,
+    });
+    if (!counts.ok) {
+      error.value = counts.error.message;
+      return undefined;
+    }
+    return counts.value;
+  }
+
+  async function showTimeline(window: TimeWindow, fit: boolean): Promise<void> {
+    let counts = await fetchTimeline(window);
+    let shown = window;
+    const extent = fit && counts ? dataExtent(counts, window) : undefined;
+    if (extent) {
+      const fitted = await fetchTimeline(extent);
+      if (fitted) [counts, shown] = [fitted, extent];
+    }
+    timeline.value = counts;
+    view.value = counts ? shown : undefined;
+  }
 
   async function search(): Promise<void> {
     loading.value = true;
     try {
       const now = Date.now();
+      if (form.value.range !== 'custom') lastPreset.value = form.value.range;
       applied.value = toSceneMarkFilter(form.value, now);
-      const [page, counts, present] = await Promise.all([
+      appliedFilters.value = filtersBesidesTime(form.value);
+      const [page, present, span] = await Promise.all([
         bridge.invoke('scenemarks:querySceneMarks', { ...applied.value, pageSize }),
-        bridge.invoke('scenemarks:getTimeline', {
-          ...applied.value,
-          from: applied.value.from ?? now - timeRanges['7d'],
-          to: applied.value.to ?? now + 1,
-          maxBuckets: 120,
-        }),
         bridge.invoke('scenemarks:listFacets', {}),
+        Promise.resolve(formWindow(form.value, now) ?? allTimeBounds(now)),
       ]);
       if (!page.ok) {
         error.value = page.error.message;
         return;
       }
-      error.value = counts.ok ? undefined : counts.error.message;
+      error.value = undefined;
       rows.value = page.value.rows;
       nextCursor.value = page.value.nextCursor;
-      timeline.value = counts.ok ? counts.value : undefined;
       if (present.ok) facets.value = present.value;
+      bounds.value = span;
+      await showTimeline(span, form.value.range !== 'custom');
     } finally {
       loading.value = false;
     }
+  }
+
+  /** Zooms the timeline (not the search) by `factor` around `centerMs` (default: the middle). */
+  async function zoom(factor: number, centerMs?: number): Promise<void> {
+    if (!view.value || !bounds.value) return;
+    const next = zoomWindow(
+      view.value,
+      factor,
+      centerMs ?? (view.value.from + view.value.to) / 2,
+      bounds.value,
+    );
+    if (next.from === view.value.from && next.to === view.value.to) return;
+    await showTimeline(next, false);
+  }
+
+  /** Shows the whole searched span on the timeline again. */
+  async function showAll(): Promise<void> {
+    if (bounds.value) await showTimeline(bounds.value, false);
+  }
+
+  /** Narrows the search to a span picked on the timeline. */
+  async function select(window: TimeWindow): Promise<void> {
+    form.value = { ...form.value, range: 'custom', custom: window };
+    await search();
+  }
+
+  /** Drops the picked span: back to the preset range chosen before it. */
+  async function clearSelection(): Promise<void> {
+    form.value = { ...form.value, range: lastPreset.value, custom: null };
+    await search();
   }
 
   async function loadMore(): Promise<void> {
@@ -138,6 +234,14 @@ export const useSceneMarksStore = defineStore('sceneMarks', () => {
     rows,
     nextCursor,
     timeline,
+    bounds,
+    view,
+    hasHistory,
+    appliedFilters,
+    zoom,
+    showAll,
+    select,
+    clearSelection,
     facets,
     detail,
     loading,

@@ -332,6 +332,8 @@ describe('useCameraSessionsStore', () => {
 
     await sessions.close(sessionId);
     expect(vi.getTimerCount()).toBe(0);
+    // The figures of a closed session are gone, not frozen at the last sample.
+    expect(sessions.viewOf(sessionId)?.stats).toBeNull();
   });
 
   it('releases its subscriptions and timer and closes open sessions when stopped', async () => {

@@ -1,4 +1,5 @@
 import type { FakeBridge } from '../../fakeBridge';
+import type { DirectoryDevice } from '../../../../src-shared/contract/devicesContract';
 import type { LocalSiteStatus, SiteDevice } from '../../../../src-shared/contract/localSiteContract';
 import { ok, type Result } from '../../../../src-shared/contract/result';
 
@@ -54,10 +55,18 @@ export function siteDevice(deviceId: string, overrides: Partial<SiteDevice> = {}
   };
 }
 
+/** The device directory's entry of a site device that no operator renamed. */
+export function directoryDevice(device: SiteDevice): DirectoryDevice {
+  return { ...device, deviceId: device.deviceId.toLowerCase(), operatorName: null, siteName: device.name };
+}
+
 /** The local-site actions the code asked main for, without the status and device reads. */
 export function siteActions(bridge: FakeBridge): Array<{ channel: string; request: unknown }> {
   return bridge.calls.filter(
-    (call) => call.channel !== 'localSite:getStatus' && call.channel !== 'localSite:listDevices',
+    (call) =>
+      call.channel !== 'localSite:getStatus' &&
+      call.channel !== 'localSite:listDevices' &&
+      call.channel !== 'devices:listDevices',
   );
 }
 
@@ -77,11 +86,15 @@ export class FakeLocalSiteMain {
     return this.answerActions(this.answerReads(bridge));
   }
 
-  /** Answers localSite:getStatus and localSite:listDevices. */
+  /** Answers localSite:getStatus, localSite:listDevices and, as main's directory would, devices:listDevices. */
   answerReads(bridge: FakeBridge): FakeBridge {
     return bridge
       .respond('localSite:getStatus', () => ({ ok: true, value: this.status }))
-      .respond('localSite:listDevices', () => ({ ok: true, value: { devices: this.devices } }));
+      .respond('localSite:listDevices', () => ({ ok: true, value: { devices: this.devices } }))
+      .respond('devices:listDevices', () => ({
+        ok: true,
+        value: { devices: this.devices.map(directoryDevice) },
+      }));
   }
 
   /** Answers localSite:start, localSite:stop and localSite:declineFirstRun. */

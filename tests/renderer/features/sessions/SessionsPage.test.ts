@@ -82,6 +82,24 @@ describe('SessionsPage', () => {
     ];
     bridge = new FakeBridge()
       .respond('sessions:queryHistory', answerHistory)
+      // Main's device directory knows a name for A only.
+      .respond('devices:listDevices', () => ({
+        ok: true,
+        value: {
+          devices: [
+            {
+              deviceId: deviceA,
+              name: 'CAM 01 Lobby',
+              operatorName: null,
+              siteName: 'CAM 01 Lobby',
+              binding: 'bound',
+              online: true,
+              lastSeenMs: startedMs,
+              nodes: ['0001'],
+            },
+          ],
+        },
+      }))
       .respond('settings:getSettings', () => ({
         ok: true,
         value: { ...defaultSettings, timeDisplay: 'utc' },
@@ -121,19 +139,29 @@ describe('SessionsPage', () => {
         return note.exists() ? `${badge.text()} + ${note.text()}` : badge.text();
       }) ?? [];
     // The operator chose UTC: the start time says so.
+    // Devices by the name the console shows, the DeviceID on hover; a device without a name by its short id.
+    expect(rows[1]?.get('[data-testid=device-name]').attributes('title')).toContain(deviceA);
     expect(cells(1)).toEqual([
       '2026-11-01 09:30:00Z',
-      deviceA,
+      'CAM 01 Lobby',
       '0001',
       'Control',
       'closed + streamed',
       '1 min 05 s',
       'closed by operator',
     ]);
-    expect(cells(0)).toEqual(['2026-11-01 09:30:00Z', deviceA, '0001', 'Control', 'open', 'running', '']);
+    expect(cells(0)).toEqual([
+      '2026-11-01 09:30:00Z',
+      'CAM 01 Lobby',
+      '0001',
+      'Control',
+      'open',
+      'running',
+      '',
+    ]);
     expect(cells(2)).toEqual([
       '2026-11-01 09:30:00Z',
-      deviceB,
+      'bbbbbbbb…',
       '0002',
       'Control',
       'failed',

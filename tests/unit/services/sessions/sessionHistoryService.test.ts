@@ -205,6 +205,28 @@ describe('SessionHistoryService.query', () => {
     expect(queryAll(request, 4).rows).toEqual(expected);
   });
 
+  it('finds the sessions of a device by the name the console shows for it', () => {
+    const named = peers[0] as string;
+    database.db
+      .prepare(
+        'INSERT INTO device_names (device_id, site_name, operator_name, updated_ms) VALUES (?, ?, ?, 0)',
+      )
+      .run(named, 'CAM 01 Lobby', null);
+    try {
+      const expected = reference(fixtures, { peer: named });
+      expect(expected.length).toBeGreaterThan(0);
+      expect(queryAll({ peer: 'lobby' }, 7).rows).toEqual(expected);
+      // The operator's name replaces the site's in the search too.
+      database.db
+        .prepare('UPDATE device_names SET operator_name = ? WHERE device_id = ?')
+        .run('Front door', named);
+      expect(queryAll({ peer: 'lobby' }, 7).rows).toEqual([]);
+      expect(queryAll({ peer: 'front DOOR' }, 7).rows).toEqual(expected);
+    } finally {
+      database.db.prepare('DELETE FROM device_names').run();
+    }
+  });
+
   it('matches % and _ in a peer literally', () => {
     expect(service.query(QuerySessionHistoryRequest.parse({ peer: '%' })).rows).toEqual([]);
     expect(service.query(QuerySessionHistoryRequest.parse({ peer: 'aaaa_' })).rows).toEqual([]);
