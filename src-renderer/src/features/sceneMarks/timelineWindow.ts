@@ -11,10 +11,14 @@ export const minTimelineSpanMs = 60_000;
 
 /**
  * The part of `window` that holds SceneMarks, one bar of margin each side, when that is less than
- * half of it; otherwise (or with no SceneMarks) undefined, and the whole window is worth showing.
- * A day with SceneMarks in its last ten minutes then shows those minutes in useful bars.
+ * `share` of it; otherwise (or with no SceneMarks) undefined, and the whole window is worth
+ * showing. A day with SceneMarks in its last ten minutes then shows those minutes in useful bars.
  */
-export function dataExtent(timeline: GetTimelineResponse, window: TimeWindow): TimeWindow | undefined {
+export function dataExtent(
+  timeline: GetTimelineResponse,
+  window: TimeWindow,
+  share = 0.5,
+): TimeWindow | undefined {
   const first = timeline.counts.findIndex((count) => count > 0);
   if (first < 0) return undefined;
   const last = timeline.counts.length - 1 - [...timeline.counts].reverse().findIndex((count) => count > 0);
@@ -27,7 +31,7 @@ export function dataExtent(timeline: GetTimelineResponse, window: TimeWindow): T
     extent.from = Math.max(window.from, Math.floor(middle - minTimelineSpanMs / 2));
     extent.to = Math.min(window.to, extent.from + minTimelineSpanMs);
   }
-  return extent.to - extent.from < (window.to - window.from) / 2 ? extent : undefined;
+  return extent.to - extent.from < (window.to - window.from) * share ? extent : undefined;
 }
 
 /**

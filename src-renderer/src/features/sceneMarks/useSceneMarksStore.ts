@@ -130,13 +130,20 @@ export const useSceneMarksStore = defineStore('sceneMarks', () => {
     return counts.value;
   }
 
+  /**
+   * Shows `window` on the timeline; with `fit`, narrowed to where its SceneMarks are when they
+   * fill less than half of it. Later passes look again at finer bars and trim what a coarse
+   * bar's margin left.
+   */
   async function showTimeline(window: TimeWindow, fit: boolean): Promise<void> {
     let counts = await fetchTimeline(window);
     let shown = window;
-    const extent = fit && counts ? dataExtent(counts, window) : undefined;
-    if (extent) {
+    for (let pass = 0; fit && counts && pass < 3; pass += 1) {
+      const extent = dataExtent(counts, shown, pass === 0 ? 0.5 : 0.9);
+      if (!extent) break;
       const fitted = await fetchTimeline(extent);
-      if (fitted) [counts, shown] = [fitted, extent];
+      if (!fitted) break;
+      [counts, shown] = [fitted, extent];
     }
     timeline.value = counts;
     view.value = counts ? shown : undefined;
