@@ -4,8 +4,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { silentLogger } from '../src-main/core/util/logger';
 import { IngestPipeline } from '../src-main/services/scenemarks/ingestPipeline';
-import { RetentionRepository } from '../src-main/services/scenemarks/retentionRepository';
-import { RetentionService } from '../src-main/services/scenemarks/retentionService';
 import { SceneMarkRepository } from '../src-main/services/scenemarks/sceneMarkRepository';
 import { openDatabase } from '../src-main/services/store/database';
 import { WalCheckpointer } from '../src-main/services/store/walCheckpointer';
@@ -14,6 +12,7 @@ import {
   bytesOnDisk,
   createOldFormatDatabase,
   growHistory,
+  timedRetention,
   watchEventLoop,
 } from '../tests/unit/services/scenemarks/retentionVacuumFixture';
 import { writeBenchResult } from './benchResult';
@@ -72,31 +71,7 @@ async function open(oldFormat: boolean): Promise<Run> {
 async function measure(oldFormat: boolean): Promise<Record<string, number>> {
   const run = await open(oldFormat);
   try {
-    const holds: { heldAt: number; releasedAt?: number }[] = [];
-    const steps: number[] = [];
-    const repository = new RetentionRepository(run.db);
-    const step = repository.incrementalVacuumStep.bind(repository);
-    repository.incrementalVacuumStep = (pages) => {
-      const started = performance.now();
-      const result = step(pages);
-      steps.push(performance.now() - started);
-      return result;
-    };
-    const retention = new RetentionService({
-      repository,
-      logger: silentLogger,
-      intervalMs: 0,
-      now: () => nowMs,
-      holdIngest: () => {
-        const hold: { heldAt: number; releasedAt?: number } = { heldAt: performance.now() };
-        holds.push(hold);
-        const release = run.ingest.holdWrites();
-        return () => {
-          hold.releasedAt ??= performance.now();
-          release();
-        };
-      },
-    });
+    const { retention, holds, steps } = timedRetention(run.db, { nowMs, ingest: run.ingest });
     retention.setBudgets({ maxAgeDays: 7 });
     await retention.prune();
 

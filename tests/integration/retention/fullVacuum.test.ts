@@ -2,14 +2,12 @@ import type Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateSceneMark } from '../../../bench/support/sceneMarkGenerator';
 import { silentLogger } from '../../../src-main/core/util/logger';
 import { ContractFailure } from '../../../src-main/services/contract/contractFailure';
 import { IngestPipeline } from '../../../src-main/services/scenemarks/ingestPipeline';
-import { RetentionRepository } from '../../../src-main/services/scenemarks/retentionRepository';
-import { RetentionService } from '../../../src-main/services/scenemarks/retentionService';
+import type { RetentionService } from '../../../src-main/services/scenemarks/retentionService';
 import { SceneMarkRepository } from '../../../src-main/services/scenemarks/sceneMarkRepository';
 import { openDatabase } from '../../../src-main/services/store/database';
 import { WalCheckpointer } from '../../../src-main/services/store/walCheckpointer';
@@ -19,7 +17,9 @@ import {
   countRows,
   createOldFormatDatabase,
   growHistory,
+  timedRetention,
   watchEventLoop,
+  type IngestHold,
 } from '../../unit/services/scenemarks/retentionVacuumFixture';
 
 const dayMs = 24 * 60 * 60 * 1000;
@@ -31,7 +31,7 @@ let db: Database.Database;
 let ingest: IngestPipeline;
 let checkpointer: WalCheckpointer | undefined;
 /** When ingest was held and released, in order (performance.now()). */
-let holds: { heldAt: number; releasedAt?: number }[];
+let holds: IngestHold[];
 
 /**
  * An old-format (auto_vacuum NONE) console database, opened as the console opens it, with or
@@ -49,22 +49,9 @@ async function openOldFormat(withCheckpointer = false): Promise<void> {
 }
 
 function retentionService(options: { vacuumLockWaitMs?: number } = {}): RetentionService {
-  return new RetentionService({
-    repository: new RetentionRepository(db),
-    logger: silentLogger,
-    intervalMs: 0,
-    now: () => nowMs,
-    holdIngest: () => {
-      const hold: { heldAt: number; releasedAt?: number } = { heldAt: performance.now() };
-      holds.push(hold);
-      const release = ingest.holdWrites();
-      return () => {
-        hold.releasedAt ??= performance.now();
-        release();
-      };
-    },
-    ...options,
-  });
+  const timed = timedRetention(db, { nowMs, ingest, ...options });
+  holds = timed.holds;
+  return timed.retention;
 }
 
 /** Submits 20 live SceneMarks every 10 ms, as a busy site would; stop() returns how many. */

@@ -2,7 +2,6 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateSceneMark } from '../../../../bench/support/sceneMarkGenerator';
 import { silentLogger } from '../../../../src-main/core/util/logger';
@@ -19,6 +18,7 @@ import {
   countRows,
   createOldFormatDatabase,
   growHistory,
+  timedRetention,
   watchEventLoop,
 } from './retentionVacuumFixture';
 
@@ -73,24 +73,7 @@ describe('RetentionService.vacuum on an incremental database', () => {
       copies: 20,
       padBytes: 8000,
     });
-    const repository = new RetentionRepository(db);
-    const steps: number[] = [];
-    const step = repository.incrementalVacuumStep.bind(repository);
-    repository.incrementalVacuumStep = (pages) => {
-      const started = performance.now();
-      const result = step(pages);
-      steps.push(performance.now() - started);
-      return result;
-    };
-    const retention = new RetentionService({
-      repository,
-      logger: silentLogger,
-      intervalMs: 0,
-      now: () => nowMs,
-      holdIngest: () => {
-        throw new Error('an incremental VACUUM holds nothing');
-      },
-    });
+    const { retention, steps } = timedRetention(db, { nowMs });
     retention.setBudgets({ maxAgeDays: 7 });
     await retention.prune();
     expect(countRows(db, "SELECT 1 FROM scenemarks WHERE scenemark_id LIKE 'OLD%'")).toBe(0);

@@ -1,6 +1,10 @@
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { silentLogger } from '../../../../src-main/core/util/logger';
+import type { IngestPipeline } from '../../../../src-main/services/scenemarks/ingestPipeline';
+import { RetentionRepository } from '../../../../src-main/services/scenemarks/retentionRepository';
+import { RetentionService } from '../../../../src-main/services/scenemarks/retentionService';
 import { migrate } from '../../../../src-main/services/store/migrations';
 import { SceneMarkMinutes } from '../../../../src-main/services/scenemarks/sceneMarkMinutes';
 import {
@@ -119,4 +123,50 @@ export function watchEventLoop(intervalMs = 5): () => EventLoopWatch {
 /** `SELECT count(*)` of `sql`'s rows. */
 export function countRows(db: Database.Database, sql: string): number {
   return (db.prepare(`SELECT count(*) AS n FROM (${sql})`).get() as { n: number }).n;
+}
+
+/** When ingest was held and released (performance.now()); `releasedAt` unset while held. */
+export interface IngestHold {
+  heldAt: number;
+  releasedAt?: number;
+}
+
+/**
+ * A RetentionService over `db` as the console sets it up, that records each hold of `ingest`
+ * and times each incremental VACUUM step. Without `ingest`, a hold is an error (an incremental
+ * VACUUM holds nothing).
+ */
+export function timedRetention(
+  db: Database.Database,
+  options: { nowMs: number; ingest?: IngestPipeline; vacuumLockWaitMs?: number },
+): { retention: RetentionService; holds: IngestHold[]; steps: number[] } {
+  const holds: IngestHold[] = [];
+  const steps: number[] = [];
+  const repository = new RetentionRepository(db);
+  const step = repository.incrementalVacuumStep.bind(repository);
+  repository.incrementalVacuumStep = (pages) => {
+    const started = performance.now();
+    const result = step(pages);
+    steps.push(performance.now() - started);
+    return result;
+  };
+  const { ingest } = options;
+  const retention = new RetentionService({
+    repository,
+    logger: silentLogger,
+    intervalMs: 0,
+    now: () => options.nowMs,
+    holdIngest: () => {
+      if (!ingest) throw new Error('an incremental VACUUM holds nothing');
+      const hold: IngestHold = { heldAt: performance.now() };
+      holds.push(hold);
+      const release = ingest.holdWrites();
+      return () => {
+        hold.releasedAt ??= performance.now();
+        release();
+      };
+    },
+    ...(options.vacuumLockWaitMs !== undefined ? { vacuumLockWaitMs: options.vacuumLockWaitMs } : {}),
+  });
+  return { retention, holds, steps };
 }
