@@ -128,6 +128,7 @@ test.describe('with the local site', () => {
     await expect(page.locator(`[data-testid=live-device-row][data-device-id="${parking}"]`)).toContainText(
       'Dock door',
     );
+    await page.screenshot({ path: join(screenshotDir, 'live-wall-renamed.png'), animations: 'disabled' });
     await page.getByTestId('nav-devices').click();
     await expect(page.locator('.command-history [data-testid=device-name]').first()).toHaveText('Dock door');
     await page.getByTestId('nav-sceneMarks').click();
