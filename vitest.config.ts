@@ -25,6 +25,8 @@ export default defineConfig({
           name: 'renderer',
           environment: 'happy-dom',
           include: ['tests/renderer/**/*.test.ts'],
+          // Mounting Element Plus pages in happy-dom takes seconds on a loaded 2-core machine.
+          testTimeout: 20_000,
           expect: expectOptions,
         },
       },
