@@ -49,7 +49,11 @@ function build(file: string, count: number): number {
   // Bulk load only: the app keeps synchronous = NORMAL; this file is thrown away afterwards.
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -262144');
-  const insertDevice = db.prepare('INSERT INTO devices VALUES (?, ?, ?, ?)');
+  const insertDevice = db.prepare('INSERT INTO devices VALUES (?, NULL, ?, ?)');
+  // Names live where the device directory keeps them (migration 0010), as the site reported them.
+  const insertName = db.prepare(
+    'INSERT INTO device_names (device_id, site_name, updated_ms) VALUES (?, ?, ?)',
+  );
   const insertNode = db.prepare('INSERT INTO nodes VALUES (?, ?, ?, ?)');
   const insertSceneMark = db.prepare(
     `INSERT INTO scenemarks (id, scenemark_id, time_ms, device_id, node_id, port_id, event_type, status,
@@ -64,11 +68,11 @@ function build(file: string, count: number): number {
   db.transaction(() => {
     for (let device = 0; device < devices; device += 1) {
       const deviceId = generatedDeviceId(device);
-      insertDevice.run(
-        deviceId,
+      insertDevice.run(deviceId, startMs, endMs);
+      insertName.run(
+        deviceId.toLowerCase(),
         `Camera ${device + 1} (${['Gate', 'Dock', 'Lobby', 'Yard', 'Car park'][device % 5]})`,
         startMs,
-        endMs,
       );
       for (let node = 1; node <= nodesPerDevice; node += 1)
         insertNode.run(deviceId, node.toString(16).padStart(4, '0'), startMs, endMs);
