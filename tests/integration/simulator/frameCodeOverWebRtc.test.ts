@@ -35,7 +35,8 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
-async function stream(kbps: number, durationMs: number) {
+/** Streams until `frames` frames were received (a busy machine takes longer, not fewer), at most 20 s. */
+async function stream(kbps: number, frames: number) {
   const sender = new wrtc.RTCPeerConnection();
   const receiver = new wrtc.RTCPeerConnection();
   const source = new wrtc.nonstandard.RTCVideoSource();
@@ -101,7 +102,8 @@ async function stream(kbps: number, durationMs: number) {
     frame += 1;
   }, 33);
   cleanups.push(() => clearInterval(timer));
-  await new Promise((resolve) => setTimeout(resolve, durationMs));
+  for (let waited = 0; stamps.length + misses.length < frames && waited < 20_000; waited += 50)
+    await new Promise((resolve) => setTimeout(resolve, 50));
   clearInterval(timer);
   await new Promise((resolve) => setTimeout(resolve, 300));
 
@@ -125,12 +127,12 @@ async function stream(kbps: number, durationMs: number) {
 
 describe('frame code over VP8 (@roamhq/wrtc loopback)', () => {
   it.each([300, 1000])('is read back from decoded frames at %i kbit/s', async (kbps) => {
-    const result = await stream(kbps, 3000);
+    const result = await stream(kbps, 90);
     expect(result.mimeType).toBe('video/VP8');
     // The cap holds: the stamp was read from genuinely low-rate video.
     expect(result.kbitPerSecond).toBeLessThan(kbps * 1.2);
     const received = result.stamps.length + result.misses.length;
-    expect(received).toBeGreaterThan(45);
+    expect(received).toBeGreaterThanOrEqual(90);
     expect(result.stamps.length / received).toBeGreaterThanOrEqual(0.9);
     // Frame counters advance, and each carries the wall-clock ms it was painted with.
     for (const [index, stamp] of result.stamps.entries()) {
