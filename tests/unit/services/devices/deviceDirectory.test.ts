@@ -94,7 +94,7 @@ describe('DeviceDirectory', () => {
     // A new directory over the same database, as after a restart, and the site renaming it.
     site = [siteDevice(lobby, 'CAM 01 Lobby (new)')];
     const again = directory();
-    expect(again.nameOf(lobby)).toBe('Front door');
+    expect(again.list().find((device) => device.deviceId === lobby)?.name).toBe('Front door');
     expect(again.rename(lobby, null)).toMatchObject({ name: 'CAM 01 Lobby (new)', operatorName: null });
   });
 
