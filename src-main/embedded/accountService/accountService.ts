@@ -72,7 +72,10 @@ export interface AccountService {
   listDevices(): Omit<SiteDevice, 'online'>[];
   /** Control sessions brokered so far, oldest first. */
   listSessions(): SiteControlSession[];
+  /** The key the device offered in GetManagementEndPoint; undefined when it gave none. */
   devicePublicJwk(deviceId: string): EndpointPublicJwk | undefined;
+  /** Whether the device asked this site, with or without a key. */
+  knowsDevice(deviceId: string): boolean;
   /** SetManagementObject Bind over MQTT (operator approval); rejects with SiteDeviceError. */
   bind(deviceId: string): Promise<void>;
   /** SetManagementObject Release; rejects with SiteDeviceError. */
@@ -256,7 +259,8 @@ export async function startAccountService(options: AccountServiceOptions): Promi
       },
       listDevices: () => store.devices().map(({ publicJwk: _key, ...device }) => device),
       listSessions: () => store.sessions(),
-      devicePublicJwk: (deviceId) => store.device(deviceId.toLowerCase())?.publicJwk,
+      devicePublicJwk: (deviceId) => store.device(deviceId.toLowerCase())?.publicJwk ?? undefined,
+      knowsDevice: (deviceId) => store.device(deviceId.toLowerCase()) !== undefined,
       bind: (deviceId) => registry.bind(deviceId),
       release: (deviceId) => registry.release(deviceId),
       onDidChange: (listener) => {

@@ -182,6 +182,10 @@ export class LocalSite implements SessionCredentials, CommandCredentials, Dispos
     return this.running?.accountService.devicePublicJwk(deviceId);
   }
 
+  knowsDevice(deviceId: string): boolean {
+    return this.running?.accountService.knowsDevice(deviceId) ?? false;
+  }
+
   async tokenFor(grant: {
     aud: string | string[];
     permissions: Permission[];

@@ -108,7 +108,7 @@ export class ControlSessionService implements Disposable {
     const { endpoint } = await this.attach();
     const accountService = this.requireAccountService();
     const deviceId = request.deviceId.toLowerCase();
-    if (!this.options.credentials.devicePublicJwk(deviceId)) {
+    if (!this.options.credentials.knowsDevice(deviceId)) {
       throw new ContractFailure(
         'NOT_FOUND',
         `deviceId: ${deviceId} is not a device the account service knows`,

@@ -248,7 +248,8 @@ describe('the LA: GetManagementEndPoint over HTTPS', () => {
     const valid = { Version: '1.0', DeviceID: deviceId, DeviceJWK: keys.publicJwk };
     const cases: [unknown, string][] = [
       [{ ...valid, DeviceID: 'camera-7' }, 'DeviceID: must be an EndPointID'],
-      [{ Version: '1.0', DeviceID: deviceId }, 'DeviceJWK: is required'],
+      [{ Version: '1.0' }, 'DeviceID: is required'],
+      [{ ...valid, DeviceJWK: 'a key' }, 'DeviceJWK: must be a JWK object'],
       [{ ...valid, DeviceJWK: other.publicJwk }, 'DeviceJWK.kid: must equal DeviceID'],
       [{ ...valid, DeviceJWK: { ...keys.publicJwk, crv: 'P-384' } }, 'DeviceJWK.crv'],
       [{ ...valid, NodeIDs: ['0001', '1'] }, 'NodeIDs.1: must be a NodeID (4 hex digits)'],
