@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import { decodeBody } from '../core/nice/cmfBody';
 import type { EndpointPublicJwk } from '../core/nice/endpointKeys';
 import { NiceProtocolError } from '../core/nice/niceProtocolError';
 import { parseSceneMode, type NetEndPoint, type SceneMode } from '../core/nice/sceneMode';
@@ -17,7 +18,7 @@ import type {
 } from './deviceBodies';
 import { registerDeviceCommands, type DeviceCommandHost } from './deviceCommands';
 import { ControlObjectKeys } from './controlObjectKeys';
-import { deviceTokenCheck } from './deviceTokenCheck';
+import { accountServiceNamedIn, deviceTokenCheck } from './deviceTokenCheck';
 import { getManagementEndPoint, mqttSettingsOf, type MqttSettings } from './deviceBootstrap';
 import { DeviceConnections } from './deviceConnections';
 import { DeviceEndpoint, SwitchableTransport } from './deviceEndpoint';
@@ -103,7 +104,8 @@ export class SimulatedCamera implements DeviceCommandHost {
   /** Cancels the bootstrap loop's retry wait. */
   private bootstrapAbort: AbortController | undefined;
   private startedAtMs = Date.now();
-  private managementIssuer: { id: string; key: EndpointPublicJwk } | undefined;
+  /** Keys of the LA and ManagementEndPoint objects (GetManagementEndPoint), where given. */
+  private bootstrapIssuers: EndpointPublicJwk[] = [];
   private accountService: { id: string; key: EndpointPublicJwk } | undefined;
   private deviceToken: string | undefined;
   private revoked = new Set<string>();
@@ -134,11 +136,18 @@ export class SimulatedCamera implements DeviceCommandHost {
         endPointId: this.deviceId,
         privateJwk: options.identity.privateJwk,
         peerKey: (id) => this.keys.get(id.toLowerCase()),
-        findPeerKey: (id) => controlObjectKeys.find(id),
+        // SetManagementObject brings its AS's key along (profile "Tokens": AS key from
+        // SetManagementObject); any other caller's key comes from the AS's ControlObject.
+        findPeerKey: async (id, { path, body }) =>
+          path.kind === 'management' && path.api === 'SetManagementObject'
+            ? accountServiceNamedIn(body)?.key
+            : controlObjectKeys.find(id),
         checkToken: deviceTokenCheck({
           deviceId: options.identity.endPointId,
           boundIssuer: () => (this.currentState === 'bound' ? this.accountService?.key : undefined),
-          managementIssuer: () => this.managementIssuer?.key,
+          bootstrapIssuers: () => this.bootstrapIssuers,
+          openBody: (request) =>
+            decodeBody(request.Payload.Body, request.EncryptionOn, options.identity.privateJwk),
           revoked: () => this.revoked,
           learnKey: (id, jwk) => this.keys.set(id, jwk),
         }),
@@ -340,9 +349,15 @@ export class SimulatedCamera implements DeviceCommandHost {
       },
     });
     if (generation !== this.generation) return;
-    this.keys.set(grant.laId, grant.laKey);
-    this.keys.set(grant.management.id, grant.management.key);
-    this.managementIssuer = grant.management;
+    this.bootstrapIssuers = [];
+    for (const [id, key] of [
+      [grant.laId, grant.laKey],
+      [grant.management.id, grant.management.key],
+    ] as const) {
+      if (!key) continue;
+      this.keys.set(id, key);
+      this.bootstrapIssuers.push(key);
+    }
     this.deviceToken = grant.deviceToken;
     await this.connections.open(
       'management',
@@ -374,9 +389,19 @@ export class SimulatedCamera implements DeviceCommandHost {
     }
     if (!body.NICEAS) throw new NiceProtocolError('MALFORMED', 'is required to bind', 'NICEAS');
     const endpoint = body.NICEAS.NICEASEndPoint;
-    this.accountService = { id: body.NICEAS.NICEASID, key: endpoint.AppEndPoint.JWK };
-    this.keys.set(endpoint.AppEndPoint.EndPointID, endpoint.AppEndPoint.JWK);
-    this.keys.set(body.NICEAS.NICEASID, endpoint.AppEndPoint.JWK);
+    const asId = body.NICEAS.NICEASID;
+    // The AS key comes from SetManagementObject (profile "Tokens"); an endpoint object without
+    // one ("JWK?") leaves the key an earlier endpoint object gave for the same EndPointID.
+    const asKey = accountServiceNamedIn(body)?.key ?? this.keys.get(asId);
+    if (!asKey) {
+      throw new NiceProtocolError(
+        'MALFORMED',
+        `is required to bind: no endpoint object gave the key of ${asId}`,
+        'NICEAS.NICEASEndPoint.AppEndPoint.JWK',
+      );
+    }
+    this.accountService = { id: asId, key: asKey };
+    this.keys.set(asId, asKey);
     this.revoked = new Set(body.NICEAS.RevokedJSONTokenIDs);
     if (body.DeviceToken) this.deviceToken = body.DeviceToken;
     const wasBound = this.currentState === 'bound';

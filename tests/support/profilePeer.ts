@@ -81,13 +81,17 @@ export function profileResponse(
 export interface ProfileKeys {
   id: string;
   publicJwk: JWK;
+  /** For ES256 signatures. */
   privateKey: CryptoKey;
+  /** The same private key as JWK, imported for ECDH-ES where a body is decrypted. */
+  privateJwk: JWK;
 }
 
 export async function profileKeys(id: string = randomUUID()): Promise<ProfileKeys> {
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
   const jwk = await exportJWK(publicKey);
-  return { id, publicJwk: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, kid: id }, privateKey };
+  const privateJwk = await exportJWK(privateKey);
+  return { id, publicJwk: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, kid: id }, privateKey, privateJwk };
 }
 
 /** Body with EncryptionOn true: a compact JWE, ECDH-ES+A256KW / A256GCM, kid = recipient. */
@@ -107,7 +111,8 @@ export async function openBody(
   if (body === '') return undefined;
   if (!message.EncryptionOn) return JSON.parse(body) as Record<string, unknown>;
   if (!keys) throw new Error('an encrypted body reached a peer that gave nobody its key');
-  const { plaintext } = await compactDecrypt(body, keys.privateKey);
+  const key = await importJWK({ ...keys.privateJwk, alg: 'ECDH-ES+A256KW' }, 'ECDH-ES+A256KW');
+  const { plaintext } = await compactDecrypt(body, key);
   return JSON.parse(new TextDecoder().decode(plaintext)) as Record<string, unknown>;
 }
 

@@ -98,7 +98,7 @@ async function startDevice(
 interface TestApp {
   id: string;
   keys: EndpointKeyPair;
-  call(api: string, body: unknown, accessToken: string): Promise<CallResult>;
+  call(api: string, body: unknown, accessToken: string, plain?: boolean): Promise<CallResult>;
 }
 
 async function startApp(service: () => AccountService, register = true): Promise<TestApp> {
@@ -120,8 +120,14 @@ async function startApp(service: () => AccountService, register = true): Promise
   return {
     id,
     keys,
-    call: (api, body, accessToken) =>
-      endpoint.call({ path: managementPath(service().endPointId, api), body, accessToken, timeoutMs: 3_000 }),
+    call: (api, body, accessToken, plain = false) =>
+      endpoint.call({
+        path: managementPath(service().endPointId, api),
+        body,
+        accessToken,
+        timeoutMs: 3_000,
+        plain,
+      }),
   };
 }
 
@@ -447,8 +453,19 @@ describe('the AS: binding and control sessions over MQTT', () => {
       'EstablishControlSession',
       sessionBody(stranger, device.deviceId),
       await appToken(service, stranger),
+      true,
     );
     expect(unregistered.response.ReplyStatusCode).toBe(403);
+    // Encrypted, it cannot be answered encrypted (the AS has no key of an unregistered app), so
+    // it is refused before it runs (issue 18 item 6), with the profile's empty error Body.
+    const encrypted = await stranger.call(
+      'EstablishControlSession',
+      sessionBody(stranger, device.deviceId),
+      await appToken(service, stranger),
+    );
+    expect(encrypted.response.ReplyStatusCode).toBe(406);
+    expect(encrypted.response.Payload.Body).toBe('');
+    expect(service.listSessions().some((session) => session.appId === stranger.id)).toBe(false);
   });
 
   it('answers malformed session bodies with 400 naming the field', async () => {
