@@ -35,7 +35,7 @@ import { consoleSceneMode } from './sessions/consoleSceneMode';
 // The composition root starts the embedded site; no service depends on it (ARCHITECTURE).
 import { LocalSite } from '../embedded/localSite/localSite';
 import { LocalSitePreferencesRepository } from '../embedded/localSite/localSitePreferences';
-import type { SimulatorEntry } from '../embedded/localSite/simulatorHost';
+import type { SimulatedVideo, SimulatorEntry } from '../embedded/localSite/simulatorHost';
 
 /** What a shell (Electron or web) tells the services about where they run. */
 export interface ConsoleServicesOptions {
@@ -56,7 +56,7 @@ export interface ConsoleServicesOptions {
   /** The simulator's process entry (tests run it from source under tsx). */
   simulatorEntry?: SimulatorEntry;
   /** Size and rate of the simulated cameras' video (default 640x360 at 30 fps). */
-  simulatorVideo?: { width: number; height: number; fps: number };
+  simulatorVideo?: SimulatedVideo;
 }
 
 /** The services main runs, whichever shell hosts them. */

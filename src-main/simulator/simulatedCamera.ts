@@ -22,7 +22,7 @@ import { accountServiceNamedIn, deviceTokenCheck } from './deviceTokenCheck';
 import { getManagementEndPoint, mqttSettingsOf, type MqttSettings } from './deviceBootstrap';
 import { DeviceConnections } from './deviceConnections';
 import { DeviceEndpoint, SwitchableTransport } from './deviceEndpoint';
-import { CAMERA_NODES, type NodeDefinition } from './deviceNodes';
+import { CAMERA_NODES, VIDEO_RESOLUTIONS, type NodeDefinition } from './deviceNodes';
 import { capabilitiesBody, deviceStatusBody, nodeStatusBody, type NodeFigures } from './deviceStatus';
 import { noFaults, type CameraFault, type FaultState } from './faults';
 import type { FrameClock } from './frameClock';
@@ -473,7 +473,7 @@ export class SimulatedCamera implements DeviceCommandHost {
     const rates = [...new Set([5, 10, 15, this.video.fps])]
       .filter((rate) => rate <= this.video.fps)
       .sort((a, b) => a - b);
-    return capabilitiesBody(node, rates);
+    return capabilitiesBody(node, rates, this.video.resolutions ?? VIDEO_RESOLUTIONS);
   }
 
   sceneMode(node: NodeDefinition): Record<string, unknown> {

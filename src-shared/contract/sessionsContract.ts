@@ -90,9 +90,10 @@ export type ReportPeerStateRequest = z.infer<typeof ReportPeerStateRequest>;
 export const StartStreamingRequest = z.strictObject({
   sessionId: z.string().min(1).max(64),
   portId: NodeId.default('0001'),
-  width: z.number().int().min(16).max(3840).default(640),
-  height: z.number().int().min(16).max(2160).default(360),
-  frameRate: z.number().int().min(1).max(60).default(30),
+  /** Preferred size and rate; main picks the nearest the device's GetCapabilities offers. */
+  width: z.number().int().min(16).max(3840).optional(),
+  height: z.number().int().min(16).max(2160).optional(),
+  frameRate: z.number().int().min(1).max(60).optional(),
 });
 export type StartStreamingRequest = z.infer<typeof StartStreamingRequest>;
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { Permission } from '../../core/nice/accessToken';
 import type {
   CloseSessionRequest,
   ControlSession,
@@ -17,6 +18,7 @@ import { issuedTokenCheck } from '../../core/nice/tokenCheck';
 import type { Disposable } from '../../core/util/disposable';
 import type { Logger } from '../../core/util/logger';
 import { ContractFailure } from '../contract/contractFailure';
+import { chooseStream } from './streamChoice';
 import type { ConsoleIdentityService } from '../identity/consoleIdentityService';
 import type { MqttHub } from '../mqtt/mqttHub';
 import type { CmfDataIntake } from '../scenemarks/cmfDataIntake';
@@ -208,12 +210,20 @@ export class ControlSessionService implements Disposable {
   async startStreaming(request: StartStreamingRequest): Promise<ControlSession> {
     const entry = this.live(request.sessionId);
     const streamId = randomUUID();
+    // A device is asked only for what its GetCapabilities offers on the port (issue 18 item 3).
+    const capabilities = await this.deviceCommand(
+      entry,
+      'GetCapabilities',
+      { Version: '1.0', NodeID: entry.session.nodeId },
+      'Control',
+    );
+    const video = chooseStream(capabilities.body, request.portId, request);
     const result = await this.deviceCommand(entry, 'StartStreaming', {
       Version: '1.0',
       NodeID: entry.session.nodeId,
       PortID: request.portId,
       StreamID: streamId,
-      Video: { Width: request.width, Height: request.height, FrameRate: request.frameRate },
+      Video: video,
       Audio: false,
     });
     const started = StartedBody.safeParse(result.body);
@@ -329,13 +339,19 @@ export class ControlSessionService implements Disposable {
     attachment.endpoint.cancelAll('the session service detached from the broker');
   }
 
-  private async deviceCommand(entry: Entry, api: string, body: Record<string, unknown>): Promise<CallResult> {
+  /** A control command to the session's node; StartStreaming/StopStreaming need `Streaming`. */
+  private async deviceCommand(
+    entry: Entry,
+    api: string,
+    body: Record<string, unknown>,
+    permission: Permission = 'Streaming',
+  ): Promise<CallResult> {
     const { endpoint } = await this.attach();
     const result = await this.command(
       endpoint,
       controlPath(entry.session.deviceId, entry.session.nodeId, api),
       body,
-      { aud: entry.session.deviceId, permissions: ['Streaming'], nodeIds: [entry.session.nodeId] },
+      { aud: entry.session.deviceId, permissions: [permission], nodeIds: [entry.session.nodeId] },
     );
     if (result.response.ReplyStatusCode !== 200) {
       throw new ContractFailure(

@@ -46,7 +46,17 @@ beforeAll(async () => {
     migrationsDir: join(root, 'resources', 'migrations'),
     cipher: new FakeSecretCipher(),
     connectWaitMs: 5000,
-    simulatorVideo: { width: 320, height: 180, fps: 15 },
+    // A device offering 320x240, 640x480 and 1280x720 only (issue 18 item 3): no 640x360.
+    simulatorVideo: {
+      width: 320,
+      height: 180,
+      fps: 15,
+      resolutions: [
+        { Width: 320, Height: 240 },
+        { Width: 640, Height: 480 },
+        { Width: 1280, Height: 720 },
+      ],
+    },
   });
   services.events.subscribe((channel: EventChannel, items) => {
     if (channel === 'sessions:signaled') signals.push(...(items as SessionSignal[]));
@@ -66,6 +76,7 @@ async function connectPeer(deviceId: string) {
   const { sessionId } = session;
   const peer = new wrtc.RTCPeerConnection();
   const counters: number[] = [];
+  const sizes = new Set<string>();
   const opened: string[] = [];
   peer.ondatachannel = (event: { channel: { label: string } }) => opened.push(event.channel.label);
   peer.ontrack = (event: { track: unknown }) => {
@@ -73,6 +84,7 @@ async function connectPeer(deviceId: string) {
     sink.onframe = ({ frame }: { frame: { width: number; height: number; data: Uint8Array } }) => {
       const code = readFrameCode((x, y) => frame.data[y * frame.width + x] ?? 0, frame.width, frame.height);
       if (code) counters.push(code.frame);
+      sizes.add(`${frame.width}x${frame.height}`);
       if (counters.length > 40) sink.stop();
     };
   };
@@ -120,7 +132,7 @@ async function connectPeer(deviceId: string) {
       { timeout: 15_000 },
     )
     .toBe('connected');
-  return { sessionId, peer, counters, opened };
+  return { sessionId, peer, counters, sizes, opened };
 }
 
 async function firstDevice(): Promise<string> {
@@ -244,7 +256,7 @@ describe('local site and a control session through the contract', () => {
 
   it('streams video to a WebRTC peer in the renderer role, with the drawn counter advancing', async () => {
     const deviceId = await firstDevice();
-    const { sessionId, peer, counters, opened } = await connectPeer(deviceId);
+    const { sessionId, peer, counters, sizes, opened } = await connectPeer(deviceId);
     try {
       await expect.poll(() => opened).toContain(`1/${deviceId}/control`);
       await expect
@@ -254,15 +266,13 @@ describe('local site and a control session through the contract', () => {
         })
         .toBe('connected');
 
-      const streaming = await value<ControlSession>('sessions:startStreaming', {
-        sessionId,
-        width: 320,
-        height: 180,
-        frameRate: 15,
-      });
+      // As the Live page asks: no size. Main picks from GetCapabilities the offered size nearest
+      // a 640x360 tile (640x480); the device refuses any size it does not offer.
+      const streaming = await value<ControlSession>('sessions:startStreaming', { sessionId });
       expect(streaming.state).toBe('streaming');
       expect(streaming.trackIds.length).toBe(1);
       await expect.poll(() => counters.length, { timeout: 15_000 }).toBeGreaterThan(10);
+      expect([...sizes]).toEqual(['640x480']);
       const increasing = counters.slice(1).every((n, i) => n > (counters[i] ?? 0));
       expect(increasing).toBe(true);
 
