@@ -17,6 +17,7 @@ import { openDatabase } from '../../services/store/database';
 import { loadMigrations } from '../../services/store/migrations';
 import type { SiteDevice } from '../../../src-shared/contract/localSiteContract';
 import { AccountServiceStore, type SiteControlSession } from './accountServiceStore';
+import { APP_TOKEN_API, appTokenHandler, checkAppAssertion } from './appTokens';
 import { startBootstrapServer, type BootstrapServer } from './bootstrapServer';
 import { controlObjectHandler } from './controlObject';
 import { ControlSessions } from './controlSessions';
@@ -139,10 +140,12 @@ export async function startAccountService(options: AccountServiceOptions): Promi
     const anyToken = issuedTokenCheck({ issuerKey: () => publicJwk, revoked });
     const tokenForUs = issuedTokenCheck({ issuerKey: () => publicJwk, audience: endPointId, revoked });
     const targeted = new Set(['EstablishControlSession', 'GetControlObject']);
-    const checkToken: TokenCheck = (token, context) =>
-      context.path.kind === 'management' && targeted.has(context.path.api)
-        ? tokenForUs(token, context)
-        : anyToken(token, context);
+    const checkToken: TokenCheck = (token, context) => {
+      const api = context.path.kind === 'management' ? context.path.api : '';
+      // GetAccessToken carries the app's own assertion, signed with its registered key.
+      if (api === APP_TOKEN_API) return checkAppAssertion({ store, identity }, token, context.request);
+      return targeted.has(api) ? tokenForUs(token, context) : anyToken(token, context);
+    };
 
     link = await MqttEndpointLink.connect({
       url: options.brokerUrl,
@@ -207,6 +210,7 @@ export async function startAccountService(options: AccountServiceOptions): Promi
     endpoint.handle('EstablishControlSession', sessions.establish);
     endpoint.handle('CloseControlSession', sessions.close);
     endpoint.handle('GetControlObject', controlObjectHandler(site));
+    endpoint.handle(APP_TOKEN_API, appTokenHandler(site));
     await link.attach(endpoint);
 
     // The LA shares the identity but answers only over HTTPS, so it is an endpoint of its own.
