@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EndpointPublicJwk } from '../../../src-main/core/nice/endpointKeys';
 import type { SimulatedCamera } from '../../../src-main/simulator/simulatedCamera';
 import { siteAccounts, startLocalSite, type LocalSite } from '../../support/localSiteFixture';
 import {
@@ -38,7 +39,11 @@ afterAll(async () => {
 /** An app with its own key pair, on the site's broker, listening on its own topics. */
 async function startApp(register: boolean) {
   const keys = await profileKeys();
-  if (register) site.accountService.registerApp({ endPointId: keys.id, publicJwk: keys.publicJwk as never });
+  if (register)
+    site.accountService.registerApp({
+      endPointId: keys.id,
+      publicJwk: keys.publicJwk as unknown as EndpointPublicJwk,
+    });
   const client = await connectAsync(site.broker.tcpUrl, {
     ...siteAccounts.console,
     clientId: `remote-app-${keys.id}`,
