@@ -30,6 +30,15 @@ async function startDevice(): Promise<ProfileDevice> {
   return device;
 }
 
+/** GetDeviceStatus from the site's app over MQTT, with resends for a device still subscribing. */
+const getDeviceStatus = (deviceId: string) =>
+  site.console.call(
+    managementPath(deviceId, 'GetDeviceStatus'),
+    { Version: '1.0', DeviceID: deviceId },
+    ['Management'],
+    { timeoutMs: 5_000, resends: 3 },
+  );
+
 const binding = (deviceId: string) =>
   site.accountService.listDevices().find((entry) => entry.deviceId === deviceId)?.binding;
 
@@ -75,12 +84,7 @@ describe('a device whose key the site does not know', () => {
       status: 200,
       body: { Version: '1.0', DeviceID: device.deviceId, FirmwareVersion: 'profile-1', NodeList: [] },
     }));
-    const result = await site.console.call(
-      managementPath(device.deviceId, 'GetDeviceStatus'),
-      { Version: '1.0', DeviceID: device.deviceId },
-      ['Management'],
-      { timeoutMs: 5_000, resends: 3 },
-    );
+    const result = await getDeviceStatus(device.deviceId);
     expect(result.response.ReplyStatusCode).toBe(200);
     expect(result.response.EncryptionOn).toBe(false);
     expect(result.body).toMatchObject({ FirmwareVersion: 'profile-1' });
@@ -121,12 +125,7 @@ describe('the two MQTT connections of v0.9 §8.3', () => {
       const own = (): string[] => [...ids].filter((id) => id.includes(camera.deviceId));
       await until(() => own().length >= 2, 'the camera to open its second connection');
       // A command over the AS's broker is answered, so the connections are up and in use.
-      const status = await site.console.call(
-        managementPath(camera.deviceId, 'GetDeviceStatus'),
-        { Version: '1.0', DeviceID: camera.deviceId },
-        ['Management'],
-        { timeoutMs: 5_000, resends: 3 },
-      );
+      const status = await getDeviceStatus(camera.deviceId);
       expect(status.response.ReplyStatusCode).toBe(200);
       expect(own()).toEqual(expect.arrayContaining([camera.deviceId]));
       expect(disconnectedIds.filter((id) => id.includes(camera.deviceId))).toEqual([]);

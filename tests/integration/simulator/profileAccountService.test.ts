@@ -73,21 +73,7 @@ function startProfileLa(deviceToken: (deviceId: string) => Promise<string>): Pro
               Scheme: [{ Protocol: 'WebAPI', Authority: laOrigin }],
             },
           },
-          ManagementEndPoint: {
-            AppEndPoint: { APIVersion: '1.0', EndPointID: as.id },
-            NetEndPoint: {
-              APIVersion: '1.0',
-              EndPointID: as.id,
-              Scheme: [
-                {
-                  Protocol: 'MQTT',
-                  Authority: broker.tcpUrl,
-                  ClientID: asked.DeviceID,
-                  ...usernamePassword(accounts.devices),
-                },
-              ],
-            },
-          },
+          ManagementEndPoint: mqttEndpointObject(asked.DeviceID),
           DeviceToken: await deviceToken(asked.DeviceID),
         };
         response.writeHead(200, { 'Content-Type': 'application/json', 'X-Content-Type-Options': 'nosniff' });
@@ -103,25 +89,30 @@ const usernamePassword = (account: { username: string; password: string }) => ({
   Password: account.password,
 });
 
+/** An endpoint object naming the AS on the broker, with the ClientID the device is to use. */
+function mqttEndpointObject(clientId: string, jwk?: JWK) {
+  return {
+    AppEndPoint: { APIVersion: '1.0', EndPointID: as.id, ...(jwk ? { JWK: jwk } : {}) },
+    NetEndPoint: {
+      APIVersion: '1.0',
+      EndPointID: as.id,
+      Scheme: [
+        {
+          Protocol: 'MQTT',
+          Authority: broker.tcpUrl,
+          ClientID: clientId,
+          ...usernamePassword(accounts.devices),
+        },
+      ],
+    },
+  };
+}
+
 /** The AS endpoint object of SetManagementObject: the only place the device learns the AS key. */
 function niceAs(deviceId: string) {
   return {
     NICEASID: as.id,
-    NICEASEndPoint: {
-      AppEndPoint: { APIVersion: '1.0', EndPointID: as.id, JWK: as.publicJwk },
-      NetEndPoint: {
-        APIVersion: '1.0',
-        EndPointID: as.id,
-        Scheme: [
-          {
-            Protocol: 'MQTT',
-            Authority: broker.tcpUrl,
-            ClientID: `${deviceId}-as`,
-            ...usernamePassword(accounts.devices),
-          },
-        ],
-      },
-    },
+    NICEASEndPoint: mqttEndpointObject(`${deviceId}-as`, as.publicJwk),
     RevokedJSONTokenIDs: [],
   };
 }
