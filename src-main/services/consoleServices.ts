@@ -37,7 +37,7 @@ import { LocalSite } from '../embedded/localSite/localSite';
 import { DeviceDirectory } from './devices/deviceDirectory';
 import { DeviceNamesRepository } from './devices/deviceNamesRepository';
 import { LocalSitePreferencesRepository } from '../embedded/localSite/localSitePreferences';
-import type { SimulatorEntry } from '../embedded/localSite/simulatorHost';
+import type { SimulatedVideo, SimulatorEntry } from '../embedded/localSite/simulatorHost';
 
 /** What a shell (Electron or web) tells the services about where they run. */
 export interface ConsoleServicesOptions {
@@ -58,7 +58,7 @@ export interface ConsoleServicesOptions {
   /** The simulator's process entry (tests run it from source under tsx). */
   simulatorEntry?: SimulatorEntry;
   /** Size and rate of the simulated cameras' video (default 640x360 at 30 fps). */
-  simulatorVideo?: { width: number; height: number; fps: number };
+  simulatorVideo?: SimulatedVideo;
 }
 
 /** The services main runs, whichever shell hosts them. */

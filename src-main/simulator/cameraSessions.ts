@@ -7,7 +7,7 @@ import { NiceProtocolError } from '../core/nice/niceProtocolError';
 import type { Logger } from '../core/util/logger';
 import type { CameraVideo } from './cameraVideo';
 import type { OpenControlSession, SignalingBody, StartStreamingBody } from './deviceBodies';
-import type { NodeDefinition } from './deviceNodes';
+import { VIDEO_RESOLUTIONS, type NodeDefinition } from './deviceNodes';
 import type { RateMeter } from './rateMeter';
 import { StatusError } from './statusError';
 import { DeviceWebRtcSession } from './webRtcSession';
@@ -170,11 +170,14 @@ export class CameraSessions {
     const settings = this.host.video.settings;
     const width = body.Video?.Width ?? settings.width;
     const height = body.Video?.Height ?? settings.height;
-    if (width % 2 !== 0 || width < 64 || width > 1920) {
-      throw new NiceProtocolError('MALFORMED', 'must be an even number from 64 to 1920', 'Video.Width');
-    }
-    if (height % 2 !== 0 || height < 64 || height > 1080) {
-      throw new NiceProtocolError('MALFORMED', 'must be an even number from 64 to 1080', 'Video.Height');
+    // As a real device: only the sizes its GetCapabilities offers (issue 18 item 3).
+    const offered = settings.resolutions ?? VIDEO_RESOLUTIONS;
+    if (!offered.some((size) => size.Width === width && size.Height === height)) {
+      throw new NiceProtocolError(
+        'MALFORMED',
+        `${width}x${height} is not offered; GetCapabilities lists ${offered.map((size) => `${size.Width}x${size.Height}`).join(', ')}`,
+        'Video',
+      );
     }
     const fps = Math.min(settings.fps, body.Video?.FrameRate ?? settings.fps);
     const stream = {

@@ -5,11 +5,13 @@ import { FrameRenderer } from './scene/frameRenderer';
 import { sceneAt } from './scene/sceneModel';
 import type { I420Frame } from './wrtc';
 
-/** Frame size and rate of a camera. */
+/** Frame size and rate of a camera, and the stream sizes its GetCapabilities offers. */
 export interface VideoSettings {
   width: number;
   height: number;
   fps: number;
+  /** Offered stream sizes; deviceNodes' VIDEO_RESOLUTIONS when not given. */
+  resolutions?: readonly { Width: number; Height: number }[];
 }
 
 /** What one stream asks for (StartStreaming Video, clamped to the camera's rate). */

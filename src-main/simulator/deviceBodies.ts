@@ -30,17 +30,17 @@ const jwk = z.unknown().transform((value, context): EndpointPublicJwk => {
   }
 });
 
-/** An endpoint object with the key the device needs from it. */
-const KeyedEndpoint = z.looseObject({
-  AppEndPoint: AppEndPoint.extend({ JWK: jwk }),
+/** An endpoint object; its key is optional ("JWK?" in the profile's endpoint objects). */
+const EndpointObject = z.looseObject({
+  AppEndPoint: AppEndPoint.extend({ JWK: jwk.optional() }),
   NetEndPoint: NetEndPoint,
 });
 
 /** Answer of GetManagementEndPoint (LA → device). */
 export const ManagementEndPointReply = z.looseObject({
   Version: version,
-  NICELAEndPoint: KeyedEndpoint,
-  ManagementEndPoint: KeyedEndpoint,
+  NICELAEndPoint: EndpointObject,
+  ManagementEndPoint: EndpointObject,
   DeviceToken: z.string().min(1),
 });
 export type ManagementEndPointReply = z.output<typeof ManagementEndPointReply>;
@@ -66,7 +66,7 @@ export const SetManagementObjectBody = z.looseObject({
     .looseObject({
       NICEASID: endPointId,
       NICEASName: z.string().max(256).optional(),
-      NICEASEndPoint: KeyedEndpoint,
+      NICEASEndPoint: EndpointObject,
       RevokedJSONTokenIDs: z.array(z.string().max(128)).max(10_000).default([]),
     })
     .optional(),

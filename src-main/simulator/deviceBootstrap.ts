@@ -17,9 +17,10 @@ export interface MqttSettings {
 /** What the LA hands a device (GetManagementEndPoint). */
 export interface ManagementGrant {
   laId: string;
-  laKey: EndpointPublicJwk;
-  /** The AS the ManagementEndPoint names: it signs the SetManagementObject that binds us. */
-  management: { id: string; key: EndpointPublicJwk };
+  /** Optional in the profile's endpoint objects ("JWK?"), like every key below. */
+  laKey: EndpointPublicJwk | undefined;
+  /** The endpoint the ManagementEndPoint names (on this site the AS that binds us). */
+  management: { id: string; key: EndpointPublicJwk | undefined };
   deviceToken: string;
   netEndPoint: NetEndPoint;
 }

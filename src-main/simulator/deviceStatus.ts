@@ -1,5 +1,5 @@
 import { formatDateTimeStamp } from '../core/nice/dateTimeStamp';
-import { SIMULATOR_FIRMWARE, VIDEO_RESOLUTIONS, type NodeDefinition } from './deviceNodes';
+import { SIMULATOR_FIRMWARE, type NodeDefinition } from './deviceNodes';
 import type { ResourceSample } from './resourceSampler';
 
 /** A node's live figures, as GetDeviceStatus and GetStatus report them. */
@@ -59,13 +59,14 @@ export function nodeStatusBody(figures: NodeFigures): Record<string, unknown> {
 export function capabilitiesBody(
   node: NodeDefinition,
   frameRates: readonly number[],
+  resolutions: readonly { Width: number; Height: number }[],
 ): Record<string, unknown> {
   const outputs: Record<string, unknown>[] = [];
   if (node.videoPortId) {
     outputs.push({
       PortID: node.videoPortId,
       Type: 'Video',
-      Resolutions: VIDEO_RESOLUTIONS,
+      Resolutions: resolutions,
       MediaFormats: ['VP8'],
       FrameRates: frameRates,
     });

@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import { verifyAccessToken, type AccessTokenClaims } from '../core/nice/accessToken';
 import { parseEndpointPublicJwk, type EndpointPublicJwk } from '../core/nice/endpointKeys';
+import type { CmfRequest } from '../core/nice/cmf';
 import type { TokenCheck } from '../core/nice/niceEndpoint';
 import { NiceProtocolError } from '../core/nice/niceProtocolError';
 
@@ -8,26 +9,32 @@ export interface DeviceTokenCheckOptions {
   deviceId: string;
   /** The AS that bound the device, while bound. */
   boundIssuer(): EndpointPublicJwk | undefined;
-  /** The AS named by ManagementEndPoint: it may send SetManagementObject before binding. */
-  managementIssuer(): EndpointPublicJwk | undefined;
+  /** Keys of the LA and ManagementEndPoint objects from GetManagementEndPoint, where given. */
+  bootstrapIssuers(): EndpointPublicJwk[];
+  /** The inner body of a request (SetManagementObject names the AS that signs its token). */
+  openBody(request: CmfRequest): Promise<unknown>;
   revoked(): ReadonlySet<string>;
   /** A key the token's holder named for itself (`cnf.jwk`, an optional extra). */
   learnKey(endPointId: string, jwk: EndpointPublicJwk): void;
 }
 
 /**
- * The device's token rules (site plan, profile "Tokens"): before binding only SetManagementObject
- * signed by the AS named in ManagementEndPoint; once bound, tokens signed by the AS key with
- * aud = this device, the command's permission and node, and no revoked jti.
+ * The device's token rules (profile "Tokens": signatures are verified with the issuer's JWK
+ * from the endpoint objects, LA key from GetManagementEndPoint, AS key from SetManagementObject).
+ * SetManagementObject's token may be signed by the LA or ManagementEndPoint key, or by the AS
+ * its own body names (then its iss must be that NICEASID); once bound, tokens signed by the AS
+ * key with aud = this device, the command's permission and node, and no revoked jti.
  */
 export function deviceTokenCheck(options: DeviceTokenCheckOptions): TokenCheck {
   return async (token, { request, path, permission }) => {
-    const issuers: EndpointPublicJwk[] = [];
+    const issuers: { key: EndpointPublicJwk; iss?: string }[] = [];
     const bound = options.boundIssuer();
-    if (bound) issuers.push(bound);
-    const management = options.managementIssuer();
-    if (path.kind === 'management' && path.api === 'SetManagementObject' && management)
-      issuers.push(management);
+    if (bound) issuers.push({ key: bound });
+    if (path.kind === 'management' && path.api === 'SetManagementObject') {
+      for (const key of options.bootstrapIssuers()) issuers.push({ key });
+      const named = accountServiceNamedIn(await options.openBody(request).catch(() => undefined));
+      if (named?.key) issuers.push({ key: named.key, iss: named.id });
+    }
     if (issuers.length === 0) {
       throw new NiceProtocolError(
         'FORBIDDEN',
@@ -37,15 +44,23 @@ export function deviceTokenCheck(options: DeviceTokenCheckOptions): TokenCheck {
     }
     let claims: AccessTokenClaims | undefined;
     let failure: unknown;
-    for (const issuerPublicJwk of issuers) {
+    for (const issuer of issuers) {
       try {
-        claims = await verifyAccessToken(token, {
-          issuerPublicJwk,
+        const verified = await verifyAccessToken(token, {
+          issuerPublicJwk: issuer.key,
           audience: options.deviceId,
           requiredPermission: permission,
           ...(path.kind === 'control' ? { nodeId: path.nodeId } : {}),
           revokedJtis: options.revoked(),
         });
+        if (issuer.iss !== undefined && verified.iss.toLowerCase() !== issuer.iss) {
+          throw new NiceProtocolError(
+            'UNAUTHORIZED',
+            'iss: must be the NICEASID that signs it',
+            'AccessToken',
+          );
+        }
+        claims = verified;
         break;
       } catch (error) {
         failure = error;
@@ -55,6 +70,28 @@ export function deviceTokenCheck(options: DeviceTokenCheckOptions): TokenCheck {
     learnHolderKey(token, claims, request.SourceEndPointID, options.learnKey);
     return claims;
   };
+}
+
+/**
+ * The AS a SetManagementObject body names (NICEAS.NICEASID) and the key its endpoint object
+ * gives (NICEASEndPoint.AppEndPoint.JWK, kid = NICEASID); undefined when the body names none.
+ */
+export function accountServiceNamedIn(
+  body: unknown,
+): { id: string; key: EndpointPublicJwk | undefined } | undefined {
+  const niceAs = (body as { NICEAS?: unknown } | undefined)?.NICEAS as
+    | { NICEASID?: unknown; NICEASEndPoint?: { AppEndPoint?: { EndPointID?: unknown; JWK?: unknown } } }
+    | undefined;
+  if (typeof niceAs?.NICEASID !== 'string') return undefined;
+  const id = niceAs.NICEASID.toLowerCase();
+  const app = niceAs.NICEASEndPoint?.AppEndPoint;
+  if (app?.JWK === undefined || String(app.EndPointID).toLowerCase() !== id) return { id, key: undefined };
+  try {
+    const key = parseEndpointPublicJwk(app.JWK, 'NICEAS.NICEASEndPoint.AppEndPoint.JWK');
+    return { id, key: key.kid?.toLowerCase() === id ? key : undefined };
+  } catch {
+    return { id, key: undefined };
+  }
 }
 
 /**

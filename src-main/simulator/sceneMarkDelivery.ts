@@ -44,7 +44,8 @@ export interface DeliveryContext {
  * - MQTT: a CMF request with the SceneMark as Body on `1/{dest}/data/{NodeID}/{PortID}` at the
  *   scheme's QoS, over the camera's own broker connection (another broker is out of scope);
  * - WebAPI: HTTPS to the scheme's Authority with its AccessToken as Bearer: CMF on the v0.9 data
- *   path, or the raw SceneMark on `…/SetSceneMark`, and the thumbnail's DataSections after it;
+ *   path, or the raw SceneMark on `…/SetSceneMark`, and the thumbnail's DataSections after it
+ *   on `…/SetSceneData`;
  * - WebRTC: the data DataChannel `1/{peer}/data/{NodeID}/{PortID}` of the session with that peer.
  * Bodies are JWE to the destination's key when its Encryption says so, plain otherwise. A
  * destination still busy with the previous SceneMark skips this one rather than queueing.
@@ -123,34 +124,34 @@ export class SceneMarkDelivery {
     const bearer = destination.accessToken ?? this.context.deviceToken() ?? '';
     const sceneMark = parcel.withSceneData?.sceneMark ?? parcel.sceneMark;
     const sections = parcel.withSceneData?.sections ?? [];
+    const key = destination.encryptionOn ? this.context.peerKey(destination.endPointId) : undefined;
     if (this.context.webApiStyle === 'cmf') {
       await this.context.webApi.postCmf(base, await this.request(destination, sceneMark), { bearer });
-      for (const section of sections) {
-        await this.context.webApi.postCmf(base, await this.request(destination, section), { bearer });
-      }
-      return 'sent';
+    } else {
+      await this.postObject(`${base}/SetSceneMark`, sceneMark, key, destination.endPointId, bearer);
     }
-    const key = destination.encryptionOn ? this.context.peerKey(destination.endPointId) : undefined;
-    if (key) {
-      const jwe = await encodeBody(sceneMark, {
-        encrypt: { recipientPublicJwk: key, kid: destination.endPointId },
-      });
-      await this.context.webApi.postRaw(`${base}/SetSceneMark`, jwe, 'text/plain', { bearer });
-      // SetSceneData takes JSON only: encrypted SceneData travels CMF-wrapped on the v0.9 path.
-      for (const section of sections) {
-        await this.context.webApi.postCmf(base, await this.request(destination, section), { bearer });
-      }
-      return 'sent';
-    }
-    await this.context.webApi.postRaw(`${base}/SetSceneMark`, JSON.stringify(sceneMark), 'application/json', {
-      bearer,
-    });
+    // Profile "Data": SceneData sections (digest §3.4) on `…/SetSceneData`, whatever path the
+    // SceneMark took; JWE text when the destination's Encryption says so, else JSON.
     for (const section of sections) {
-      await this.context.webApi.postRaw(`${base}/SetSceneData`, JSON.stringify(section), 'application/json', {
-        bearer,
-      });
+      await this.postObject(`${base}/SetSceneData`, section, key, destination.endPointId, bearer);
     }
     return 'sent';
+  }
+
+  /** POSTs an object to a 1.x data entry: its JWE as text/plain when `key` is given, else JSON. */
+  private async postObject(
+    url: string,
+    value: Record<string, unknown>,
+    key: JWK | undefined,
+    recipient: string,
+    bearer: string,
+  ): Promise<void> {
+    if (key) {
+      const jwe = await encodeBody(value, { encrypt: { recipientPublicJwk: key, kid: recipient } });
+      await this.context.webApi.postRaw(url, jwe, 'text/plain', { bearer });
+      return;
+    }
+    await this.context.webApi.postRaw(url, JSON.stringify(value), 'application/json', { bearer });
   }
 
   private async overWebRtc(

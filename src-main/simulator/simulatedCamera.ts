@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import { decodeBody } from '../core/nice/cmfBody';
 import type { EndpointPublicJwk } from '../core/nice/endpointKeys';
 import { NiceProtocolError } from '../core/nice/niceProtocolError';
 import { parseSceneMode, type NetEndPoint, type SceneMode } from '../core/nice/sceneMode';
 import { toDisposable, type Disposable } from '../core/util/disposable';
 import { silentLogger, type Logger } from '../core/util/logger';
-import { MqttEndpointLink } from '../services/nice/mqttEndpointLink';
 import type { WebApiClient } from '../services/webapi/webApiClient';
 import type { CameraIdentity } from './cameraIdentityStore';
 import { CameraSessions } from './cameraSessions';
@@ -18,10 +18,11 @@ import type {
 } from './deviceBodies';
 import { registerDeviceCommands, type DeviceCommandHost } from './deviceCommands';
 import { ControlObjectKeys } from './controlObjectKeys';
-import { deviceTokenCheck } from './deviceTokenCheck';
+import { accountServiceNamedIn, deviceTokenCheck } from './deviceTokenCheck';
 import { getManagementEndPoint, mqttSettingsOf, type MqttSettings } from './deviceBootstrap';
+import { DeviceConnections } from './deviceConnections';
 import { DeviceEndpoint, SwitchableTransport } from './deviceEndpoint';
-import { CAMERA_NODES, type NodeDefinition } from './deviceNodes';
+import { CAMERA_NODES, VIDEO_RESOLUTIONS, type NodeDefinition } from './deviceNodes';
 import { capabilitiesBody, deviceStatusBody, nodeStatusBody, type NodeFigures } from './deviceStatus';
 import { noFaults, type CameraFault, type FaultState } from './faults';
 import type { FrameClock } from './frameClock';
@@ -96,15 +97,15 @@ export class SimulatedCamera implements DeviceCommandHost {
   private readonly resources: ResourceSampler;
   private readonly feed: CameraVideo;
   private readonly sessions: CameraSessions;
+  private readonly connections: DeviceConnections;
   private faults: FaultState = noFaults();
-  private link: MqttEndpointLink | undefined;
-  private mqttSettings: MqttSettings | undefined;
   /** Bumped by every restart, vanish and close, so stale loops and timers stop. */
   private generation = 0;
   /** Cancels the bootstrap loop's retry wait. */
   private bootstrapAbort: AbortController | undefined;
   private startedAtMs = Date.now();
-  private managementIssuer: { id: string; key: EndpointPublicJwk } | undefined;
+  /** Keys of the LA and ManagementEndPoint objects (GetManagementEndPoint), where given. */
+  private bootstrapIssuers: EndpointPublicJwk[] = [];
   private accountService: { id: string; key: EndpointPublicJwk } | undefined;
   private deviceToken: string | undefined;
   private revoked = new Set<string>();
@@ -135,11 +136,18 @@ export class SimulatedCamera implements DeviceCommandHost {
         endPointId: this.deviceId,
         privateJwk: options.identity.privateJwk,
         peerKey: (id) => this.keys.get(id.toLowerCase()),
-        findPeerKey: (id) => controlObjectKeys.find(id),
+        // SetManagementObject brings its AS's key along (profile "Tokens": AS key from
+        // SetManagementObject); any other caller's key comes from the AS's ControlObject.
+        findPeerKey: async (id, { path, body }) =>
+          path.kind === 'management' && path.api === 'SetManagementObject'
+            ? accountServiceNamedIn(body)?.key
+            : controlObjectKeys.find(id),
         checkToken: deviceTokenCheck({
           deviceId: options.identity.endPointId,
           boundIssuer: () => (this.currentState === 'bound' ? this.accountService?.key : undefined),
-          managementIssuer: () => this.managementIssuer?.key,
+          bootstrapIssuers: () => this.bootstrapIssuers,
+          openBody: (request) =>
+            decodeBody(request.Payload.Body, request.EncryptionOn, options.identity.privateJwk),
           revoked: () => this.revoked,
           learnKey: (id, jwk) => this.keys.set(id, jwk),
         }),
@@ -149,6 +157,13 @@ export class SimulatedCamera implements DeviceCommandHost {
       () => this.faults,
     );
     registerDeviceCommands(this.endpoint, this);
+    this.connections = new DeviceConnections({
+      endpoint: this.endpoint,
+      transport: this.transport,
+      ...(options.ca !== undefined ? { ca: options.ca } : {}),
+      logger: this.logger,
+      source: this.source,
+    });
     this.sessions = new CameraSessions({
       deviceId: this.deviceId,
       endpoint: this.endpoint,
@@ -165,8 +180,10 @@ export class SimulatedCamera implements DeviceCommandHost {
     const delivery = new SceneMarkDelivery({
       endpoint: this.endpoint,
       deviceToken: () => this.deviceToken,
-      mqtt: () =>
-        this.link && this.mqttSettings ? { link: this.link, brokerUrl: this.mqttSettings.url } : undefined,
+      mqtt: () => {
+        const current = this.connections.current;
+        return current ? { link: current.link, brokerUrl: current.settings.url } : undefined;
+      },
       webApi: options.webApi,
       webApiStyle: options.webApiStyle ?? 'cmf',
       session: (peer) => this.sessions.with(peer),
@@ -332,11 +349,21 @@ export class SimulatedCamera implements DeviceCommandHost {
       },
     });
     if (generation !== this.generation) return;
-    this.keys.set(grant.laId, grant.laKey);
-    this.keys.set(grant.management.id, grant.management.key);
-    this.managementIssuer = grant.management;
+    this.bootstrapIssuers = [];
+    for (const [id, key] of [
+      [grant.laId, grant.laKey],
+      [grant.management.id, grant.management.key],
+    ] as const) {
+      if (!key) continue;
+      this.keys.set(id, key);
+      this.bootstrapIssuers.push(key);
+    }
     this.deviceToken = grant.deviceToken;
-    await this.connect(this.mqttSettingsOf(grant.netEndPoint), generation);
+    await this.connections.open(
+      'management',
+      this.mqttSettingsOf(grant.netEndPoint),
+      () => generation !== this.generation,
+    );
     if (generation !== this.generation) return;
     if (this.currentState === 'bootstrapping') this.setState('registered');
     this.logger.log(
@@ -350,27 +377,6 @@ export class SimulatedCamera implements DeviceCommandHost {
     return mqttSettingsOf(netEndPoint, this.deviceId, this.options.fallbackBrokerUrl);
   }
 
-  /** Connects (or reconnects) MQTT and routes the camera's topics to its endpoint. */
-  private async connect(settings: MqttSettings, generation: number): Promise<void> {
-    const link = await MqttEndpointLink.connect({
-      ...settings,
-      ...(this.options.ca !== undefined ? { ca: this.options.ca } : {}),
-      reconnectPeriodMs: 1000,
-      logger: this.logger,
-      source: this.source,
-    });
-    if (generation !== this.generation) {
-      await link.close(true);
-      return;
-    }
-    await link.attach(this.endpoint);
-    const previous = this.link;
-    this.link = link;
-    this.mqttSettings = settings;
-    this.transport.use(link);
-    if (previous) await previous.close().catch(() => undefined);
-  }
-
   /** SetManagementObject Bind / Release (NICE profile "Bootstrap and binding"). */
   async manage(body: SetManagementObjectBody): Promise<'Bound' | 'Released'> {
     if (body.Action === 'Release') {
@@ -378,13 +384,24 @@ export class SimulatedCamera implements DeviceCommandHost {
       await this.sessions.closeAll({ bye: true });
       for (const runtime of this.runtimes.values()) runtime.analysis.stop();
       this.setState('registered');
+      this.leaveAccountServiceBroker();
       return 'Released';
     }
     if (!body.NICEAS) throw new NiceProtocolError('MALFORMED', 'is required to bind', 'NICEAS');
     const endpoint = body.NICEAS.NICEASEndPoint;
-    this.accountService = { id: body.NICEAS.NICEASID, key: endpoint.AppEndPoint.JWK };
-    this.keys.set(endpoint.AppEndPoint.EndPointID, endpoint.AppEndPoint.JWK);
-    this.keys.set(body.NICEAS.NICEASID, endpoint.AppEndPoint.JWK);
+    const asId = body.NICEAS.NICEASID;
+    // The AS key comes from SetManagementObject (profile "Tokens"); an endpoint object without
+    // one ("JWK?") leaves the key an earlier endpoint object gave for the same EndPointID.
+    const asKey = accountServiceNamedIn(body)?.key ?? this.keys.get(asId);
+    if (!asKey) {
+      throw new NiceProtocolError(
+        'MALFORMED',
+        `is required to bind: no endpoint object gave the key of ${asId}`,
+        'NICEAS.NICEASEndPoint.AppEndPoint.JWK',
+      );
+    }
+    this.accountService = { id: asId, key: asKey };
+    this.keys.set(asId, asKey);
     this.revoked = new Set(body.NICEAS.RevokedJSONTokenIDs);
     if (body.DeviceToken) this.deviceToken = body.DeviceToken;
     const wasBound = this.currentState === 'bound';
@@ -395,26 +412,43 @@ export class SimulatedCamera implements DeviceCommandHost {
     return 'Bound';
   }
 
-  /** After binding the device talks to the AS's broker (digest §6.3), if it names another one. */
+  /**
+   * v0.9 §8.3: once bound, the device opens another MQTT connection to the AS's broker and
+   * subscribes its topics there, keeping the LA's. Run after the Bound answer is on its way.
+   */
   private followAccountServiceBroker(netEndPoint: NetEndPoint): void {
     let settings: MqttSettings;
     try {
       settings = this.mqttSettingsOf(netEndPoint);
-    } catch {
+    } catch (error) {
+      this.logger.log('warn', this.source, `NICEASEndPoint names no broker: ${describe(error)}`);
       return;
     }
-    const current = this.mqttSettings;
-    if (current && current.url === settings.url && current.username === settings.username) return;
     const generation = this.generation;
-    // After the Bound answer has been published on the old connection.
+    const stale = (): boolean => generation !== this.generation || this.currentState !== 'bound';
+    setImmediate(() => {
+      if (stale()) return;
+      this.connections
+        .open('accountService', settings, stale)
+        .catch((error: unknown) =>
+          this.logger.log(
+            'warn',
+            this.source,
+            `could not connect to the account service's broker: ${describe(error)}`,
+          ),
+        );
+    });
+  }
+
+  /**
+   * v0.9 §8.3: a released device must not connect to the AS's broker any more. Closed once the
+   * Released answer, which may travel on that very connection, has been sent.
+   */
+  private leaveAccountServiceBroker(): void {
+    const generation = this.generation;
     setTimeout(() => {
-      this.connect(settings, generation).catch((error: unknown) =>
-        this.logger.log(
-          'warn',
-          this.source,
-          `could not move to the account service's broker: ${describe(error)}`,
-        ),
-      );
+      if (generation !== this.generation || this.currentState === 'bound') return;
+      void this.connections.closeAccountService();
     }, 100);
   }
 
@@ -439,7 +473,7 @@ export class SimulatedCamera implements DeviceCommandHost {
     const rates = [...new Set([5, 10, 15, this.video.fps])]
       .filter((rate) => rate <= this.video.fps)
       .sort((a, b) => a - b);
-    return capabilitiesBody(node, rates);
+    return capabilitiesBody(node, rates, this.video.resolutions ?? VIDEO_RESOLUTIONS);
   }
 
   sceneMode(node: NodeDefinition): Record<string, unknown> {
@@ -464,7 +498,7 @@ export class SimulatedCamera implements DeviceCommandHost {
     const runtime = this.runtime(node);
     return {
       node,
-      status: this.link ? 'Connected' : 'Disconnected',
+      status: this.connections.current ? 'Connected' : 'Disconnected',
       fps: runtime.fps.rate(),
       sceneModeId: runtime.mode.SceneModeID,
       streaming: this.sessions.streaming(node.nodeId),
@@ -527,21 +561,23 @@ export class SimulatedCamera implements DeviceCommandHost {
   // Faults.
 
   private async dropConnection(reconnectAfterMs: number): Promise<void> {
-    const link = this.link;
-    const settings = this.mqttSettings;
-    if (!link || !settings) return;
-    this.link = undefined;
-    this.transport.use(undefined);
-    await link.close(true);
+    const { management, accountService } = this.connections.settings;
+    if (!management) return;
+    await this.connections.closeAll(true);
     this.emit();
     const generation = this.generation;
+    const stale = (): boolean => generation !== this.generation;
     setTimeout(() => {
-      if (generation !== this.generation || this.link) return;
-      this.connect(settings, generation).then(
+      if (stale() || this.connections.current) return;
+      void (async () => {
+        await this.connections.open('management', management, stale);
+        if (accountService && this.currentState === 'bound')
+          await this.connections.open('accountService', accountService, stale);
+      })().then(
         () => this.emit(),
         (error: unknown) => {
           this.logger.log('warn', this.source, `reconnect failed, bootstrapping again: ${describe(error)}`);
-          if (generation === this.generation) void this.restart();
+          if (!stale()) void this.restart();
         },
       );
     }, reconnectAfterMs);
@@ -565,11 +601,8 @@ export class SimulatedCamera implements DeviceCommandHost {
   private async shutDown(options: { bye: boolean; abrupt: boolean }): Promise<void> {
     for (const runtime of this.runtimes.values()) runtime.analysis.stop();
     await this.sessions.closeAll({ bye: options.bye });
-    const link = this.link;
-    this.link = undefined;
-    this.transport.use(undefined);
     this.bootstrapAbort?.abort();
-    if (link) await link.close(options.abrupt).catch(() => undefined);
+    await this.connections.closeAll(options.abrupt);
   }
 
   private setState(state: CameraState): void {

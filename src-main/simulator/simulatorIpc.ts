@@ -21,6 +21,12 @@ export const VideoOptions = z.strictObject({
   width: even('width', 64, 1920),
   height: even('height', 64, 1080),
   fps: z.number().int().min(1).max(60),
+  /** Stream sizes the cameras offer in GetCapabilities (and the only ones StartStreaming takes). */
+  resolutions: z
+    .array(z.strictObject({ Width: even('Width', 64, 1920), Height: even('Height', 64, 1080) }))
+    .min(1)
+    .max(16)
+    .optional(),
 });
 
 export const StartMessage = z.object({

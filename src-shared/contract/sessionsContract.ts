@@ -72,11 +72,17 @@ export const SendSignalRequest = z.discriminatedUnion('type', [
 ]);
 export type SendSignalRequest = z.infer<typeof SendSignalRequest>;
 
-/** Event `sessions:signaled`: the device's offer, candidates and bye, for the renderer. */
+/**
+ * Event `sessions:signaled`: the device's offer, candidates and bye, for the renderer; and
+ * `control`, a CMF request main built (token and encrypted body included) for the renderer to
+ * send as is on the session's control DataChannel (profile: StartStreaming/StopStreaming over
+ * the control DataChannel once open); the answer comes back through `sessions:deliverData`.
+ */
 export const SessionSignal = z.discriminatedUnion('type', [
   z.strictObject({ sessionId: z.string(), type: z.literal('offer'), sdp: z.string() }),
   z.strictObject({ sessionId: z.string(), type: z.literal('candidate'), candidate: IceCandidate }),
   z.strictObject({ sessionId: z.string(), type: z.literal('bye') }),
+  z.strictObject({ sessionId: z.string(), type: z.literal('control'), text: z.string() }),
 ]);
 export type SessionSignal = z.infer<typeof SessionSignal>;
 
@@ -84,15 +90,18 @@ export type SessionSignal = z.infer<typeof SessionSignal>;
 export const ReportPeerStateRequest = z.strictObject({
   sessionId: z.string().min(1).max(64),
   peerState: z.enum(['new', 'connecting', 'connected', 'disconnected', 'failed', 'closed']),
+  /** The control DataChannel `1/{deviceId}/control` opened or closed (readyState). */
+  controlChannel: z.enum(['open', 'closed']).optional(),
 });
 export type ReportPeerStateRequest = z.infer<typeof ReportPeerStateRequest>;
 
 export const StartStreamingRequest = z.strictObject({
   sessionId: z.string().min(1).max(64),
   portId: NodeId.default('0001'),
-  width: z.number().int().min(16).max(3840).default(640),
-  height: z.number().int().min(16).max(2160).default(360),
-  frameRate: z.number().int().min(1).max(60).default(30),
+  /** Preferred size and rate; main picks the nearest the device's GetCapabilities offers. */
+  width: z.number().int().min(16).max(3840).optional(),
+  height: z.number().int().min(16).max(2160).optional(),
+  frameRate: z.number().int().min(1).max(60).optional(),
 });
 export type StartStreamingRequest = z.infer<typeof StartStreamingRequest>;
 

@@ -89,7 +89,8 @@ export interface LocalSite {
   close(): Promise<void>;
 }
 
-const accounts = {
+/** The broker accounts of the test site (an app on the site uses `console`). */
+export const siteAccounts = {
   console: { username: 'console', password: randomUUID() },
   service: { username: 'account-service', password: randomUUID() },
   devices: { username: 'devices', password: randomUUID() },
@@ -107,16 +108,16 @@ export async function startLocalSite(options: { cameras?: number } = {}): Promis
   };
   try {
     const broker = await startEmbeddedBroker({
-      ...accounts.console,
-      credentials: [accounts.service, accounts.devices],
+      ...siteAccounts.console,
+      credentials: [siteAccounts.service, siteAccounts.devices],
     });
     cleanups.push(() => broker.close());
     const accountService = await startAccountService({
       databaseFile: join(dir, 'site.db'),
       brokerUrl: broker.tcpUrl,
-      brokerUsername: accounts.service.username,
-      brokerPassword: accounts.service.password,
-      deviceBroker: { url: broker.tcpUrl, ...accounts.devices },
+      brokerUsername: siteAccounts.service.username,
+      brokerPassword: siteAccounts.service.password,
+      deviceBroker: { url: broker.tcpUrl, ...siteAccounts.devices },
       https: { cert: certificate.cert, key: certificate.key },
       timing: { callTimeoutMs: 500, retryWindowMs: 10_000 },
       logger,
@@ -197,7 +198,7 @@ async function startConsoleEndpoint(
   if (register) accountService.registerApp({ endPointId, publicJwk: keys.publicJwk, name: 'test console' });
   const link = await MqttEndpointLink.connect({
     url: broker.tcpUrl,
-    ...accounts.console,
+    ...siteAccounts.console,
     clientId: `console-${endPointId}`,
     logger,
     source: 'test-console',

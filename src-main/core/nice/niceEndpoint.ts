@@ -60,11 +60,11 @@ export interface NiceEndpointOptions {
   /** Public keys of peers this endpoint encrypts to (profile: encrypt whenever the key is known). */
   peerKey: (endPointId: string) => JWK | undefined;
   /**
-   * Looks for the key of a caller that peerKey does not know yet (a device asks its account
-   * service for its apps' endpoint objects). When set, an encrypted request whose caller's key
-   * is still unknown is refused before it runs, so no effect hides behind an error answer.
+   * Looks for the key of a caller that peerKey does not know yet: a device asks its account
+   * service for its apps' endpoint objects, or reads it from the command itself (SetManagementObject
+   * names the AS with its key). Whatever it finds is the key of this one answer.
    */
-  findPeerKey?: (endPointId: string) => Promise<JWK | undefined>;
+  findPeerKey?: (endPointId: string, command: IncomingCommand) => Promise<JWK | undefined>;
   checkToken: TokenCheck;
   nextCommandId: () => number | Promise<number>;
   transport: EndpointTransport;
@@ -303,15 +303,13 @@ export class NiceEndpoint {
     } catch (error) {
       return path.kind === 'data' ? null : this.errorResponse(request, error);
     }
-    // An answer is due and must be encrypted: without the caller's key it could not be, so the
-    // command is not run at all (its effects would otherwise be hidden behind an error).
-    if (
-      this.options.findPeerKey &&
-      request.EncryptionOn &&
-      path.kind !== 'data' &&
-      !ONE_WAY_APIS.has(path.api)
-    ) {
-      if (!(await this.callerKey(request.SourceEndPointID))) return this.unknownCallerKey(request);
+    // An answer is due and must be encrypted (it copies EncryptionOn): the key it is encrypted
+    // to is settled before the handler runs, so a command either takes effect and says so, or
+    // is refused and changes nothing; no effect hides behind an error answer.
+    let replyKey: JWK | undefined;
+    if (request.EncryptionOn && path.kind !== 'data' && !ONE_WAY_APIS.has(path.api)) {
+      replyKey = await this.callerKey(command);
+      if (!replyKey) return this.unknownCallerKey(request);
     }
     let result: CommandResult;
     try {
@@ -321,16 +319,16 @@ export class NiceEndpoint {
       return this.errorResponse(request, error);
     }
     if ('noResponse' in result || path.kind === 'data') return null;
-    return this.reply(request, result);
+    return this.reply(request, result, replyKey);
   }
 
   /** The caller's key: known already, or found by findPeerKey (a failed search counts as none). */
-  private async callerKey(source: string): Promise<JWK | undefined> {
-    const caller = source.toLowerCase();
+  private async callerKey(command: IncomingCommand): Promise<JWK | undefined> {
+    const caller = command.request.SourceEndPointID.toLowerCase();
     const known = this.options.peerKey(caller);
     if (known || !this.options.findPeerKey) return known;
     try {
-      return (await this.options.findPeerKey(caller)) ?? this.options.peerKey(caller);
+      return (await this.options.findPeerKey(caller, command)) ?? this.options.peerKey(caller);
     } catch {
       return undefined;
     }
@@ -351,15 +349,17 @@ export class NiceEndpoint {
     return this.reply(request, { status: 500, message: 'internal error' });
   }
 
+  /** Builds the response; `replyKey` is the caller's key settled before the command ran. */
   private async reply(
     request: CmfRequest,
     result: { status?: number; body?: unknown; errorCode?: number; message?: string },
+    replyKey?: JWK,
   ): Promise<CmfResponse> {
     const status = result.status ?? 200;
     let body = '';
     if (result.body !== undefined) {
       const caller = request.SourceEndPointID.toLowerCase();
-      const key = request.EncryptionOn ? this.options.peerKey(caller) : undefined;
+      const key = request.EncryptionOn ? (replyKey ?? this.options.peerKey(caller)) : undefined;
       if (request.EncryptionOn && !key) return this.unknownCallerKey(request);
       body = await encodeBody(
         result.body,

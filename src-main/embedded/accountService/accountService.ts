@@ -17,6 +17,7 @@ import { openDatabase } from '../../services/store/database';
 import { loadMigrations } from '../../services/store/migrations';
 import type { SiteDevice } from '../../../src-shared/contract/localSiteContract';
 import { AccountServiceStore, type SiteControlSession } from './accountServiceStore';
+import { APP_TOKEN_API, appTokenHandler, checkAppAssertion } from './appTokens';
 import { startBootstrapServer, type BootstrapServer } from './bootstrapServer';
 import { controlObjectHandler } from './controlObject';
 import { ControlSessions } from './controlSessions';
@@ -72,7 +73,10 @@ export interface AccountService {
   listDevices(): Omit<SiteDevice, 'online'>[];
   /** Control sessions brokered so far, oldest first. */
   listSessions(): SiteControlSession[];
+  /** The key the device offered in GetManagementEndPoint; undefined when it gave none. */
   devicePublicJwk(deviceId: string): EndpointPublicJwk | undefined;
+  /** Whether the device asked this site, with or without a key. */
+  knowsDevice(deviceId: string): boolean;
   /** SetManagementObject Bind over MQTT (operator approval); rejects with SiteDeviceError. */
   bind(deviceId: string): Promise<void>;
   /** SetManagementObject Release; rejects with SiteDeviceError. */
@@ -136,10 +140,12 @@ export async function startAccountService(options: AccountServiceOptions): Promi
     const anyToken = issuedTokenCheck({ issuerKey: () => publicJwk, revoked });
     const tokenForUs = issuedTokenCheck({ issuerKey: () => publicJwk, audience: endPointId, revoked });
     const targeted = new Set(['EstablishControlSession', 'GetControlObject']);
-    const checkToken: TokenCheck = (token, context) =>
-      context.path.kind === 'management' && targeted.has(context.path.api)
-        ? tokenForUs(token, context)
-        : anyToken(token, context);
+    const checkToken: TokenCheck = (token, context) => {
+      const api = context.path.kind === 'management' ? context.path.api : '';
+      // GetAccessToken carries the app's own assertion, signed with its registered key.
+      if (api === APP_TOKEN_API) return checkAppAssertion({ store, identity }, token, context.request);
+      return targeted.has(api) ? tokenForUs(token, context) : anyToken(token, context);
+    };
 
     link = await MqttEndpointLink.connect({
       url: options.brokerUrl,
@@ -204,6 +210,7 @@ export async function startAccountService(options: AccountServiceOptions): Promi
     endpoint.handle('EstablishControlSession', sessions.establish);
     endpoint.handle('CloseControlSession', sessions.close);
     endpoint.handle('GetControlObject', controlObjectHandler(site));
+    endpoint.handle(APP_TOKEN_API, appTokenHandler(site));
     await link.attach(endpoint);
 
     // The LA shares the identity but answers only over HTTPS, so it is an endpoint of its own.
@@ -256,7 +263,8 @@ export async function startAccountService(options: AccountServiceOptions): Promi
       },
       listDevices: () => store.devices().map(({ publicJwk: _key, ...device }) => device),
       listSessions: () => store.sessions(),
-      devicePublicJwk: (deviceId) => store.device(deviceId.toLowerCase())?.publicJwk,
+      devicePublicJwk: (deviceId) => store.device(deviceId.toLowerCase())?.publicJwk ?? undefined,
+      knowsDevice: (deviceId) => store.device(deviceId.toLowerCase()) !== undefined,
       bind: (deviceId) => registry.bind(deviceId),
       release: (deviceId) => registry.release(deviceId),
       onDidChange: (listener) => {

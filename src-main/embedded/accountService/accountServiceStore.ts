@@ -17,9 +17,9 @@ export interface SiteIdentity {
   privateJwk: EndpointPrivateJwk;
 }
 
-/** A device as stored, with its key. */
+/** A device as stored, with its key (null: it asked with the profile body, which carries none). */
 export interface StoredDevice extends Omit<SiteDevice, 'online'> {
-  publicJwk: EndpointPublicJwk;
+  publicJwk: EndpointPublicJwk | null;
 }
 
 /** An app (the console) allowed to open control sessions. */
@@ -73,7 +73,7 @@ function appFromRow(row: AppRow): StoredApp {
 interface DeviceRow {
   device_id: string;
   name: string | null;
-  public_jwk: string;
+  public_jwk: string | null;
   binding: DeviceBinding;
   nodes: string;
   last_seen_ms: number | null;
@@ -105,7 +105,10 @@ function toDevice(row: DeviceRow): StoredDevice {
     binding: row.binding,
     lastSeenMs: row.last_seen_ms,
     nodes: JSON.parse(row.nodes) as string[],
-    publicJwk: parseEndpointPublicJwk(JSON.parse(row.public_jwk), 'site_devices.public_jwk'),
+    publicJwk:
+      row.public_jwk === null
+        ? null
+        : parseEndpointPublicJwk(JSON.parse(row.public_jwk), 'site_devices.public_jwk'),
   };
 }
 
@@ -206,7 +209,7 @@ export class AccountServiceStore {
   upsertDevice(device: {
     deviceId: string;
     name: string | null;
-    publicJwk: EndpointPublicJwk;
+    publicJwk: EndpointPublicJwk | null;
     nodes: readonly string[];
     binding: DeviceBinding;
   }): void {
@@ -225,7 +228,7 @@ export class AccountServiceStore {
       .run({
         deviceId: device.deviceId,
         name: device.name,
-        publicJwk: JSON.stringify(device.publicJwk),
+        publicJwk: device.publicJwk === null ? null : JSON.stringify(device.publicJwk),
         binding: device.binding,
         nodes: JSON.stringify(device.nodes),
         now,

@@ -50,14 +50,15 @@ const iceServer = z.strictObject({
 export type IceServer = z.output<typeof iceServer>;
 
 /**
- * GetManagementEndPoint request body. `DeviceJWK` and `NodeIDs` are this project's extension:
- * v0.9 gives the device's public key no other way to reach the account service.
+ * GetManagementEndPoint request body: the profile's `{"Version", "DeviceID"}`, plus this
+ * project's optional extras `DeviceName`, `DeviceJWK` and `NodeIDs` (v0.9 gives the device's
+ * public key no other way to reach the account service; without it bodies to the device go plain).
  */
 export const GetManagementEndPointBody = z.strictObject({
   Version: version,
   DeviceID: endPointId,
   DeviceName: text(128).optional(),
-  DeviceJWK: z.custom<Record<string, unknown>>(isJsonObject, { error: 'must be a JWK object' }),
+  DeviceJWK: z.custom<Record<string, unknown>>(isJsonObject, { error: 'must be a JWK object' }).optional(),
   NodeIDs: z
     .array(nodeId)
     .max(64, { error: 'must list at most 64 NodeIDs' })

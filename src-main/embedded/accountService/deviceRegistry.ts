@@ -5,7 +5,13 @@ import type { CallResult, CommandHandler } from '../../core/nice/niceEndpoint';
 import { NiceProtocolError } from '../../core/nice/niceProtocolError';
 import type { DeviceBinding } from './accountServiceStore';
 import { GetManagementEndPointBody, SetManagementObjectReply, parseBody, parseDeviceJwk } from './bodies';
-import { NICE_AS_NAME, appEndPoint, mqttNetEndPoint, webApiNetEndPoint } from './endpointObjects';
+import {
+  NICE_AS_NAME,
+  appEndPoint,
+  deviceClientId,
+  mqttNetEndPoint,
+  webApiNetEndPoint,
+} from './endpointObjects';
 import { LOG_SOURCE, describeError, resendsFor, type SiteContext } from './siteContext';
 
 /** Why bind() or release() failed. */
@@ -46,9 +52,15 @@ export class DeviceRegistry {
     const { store, identity, logger } = this.site;
     const request = parseBody(GetManagementEndPointBody, body);
     const deviceId = request.DeviceID;
-    const publicJwk = parseDeviceJwk(request.DeviceJWK, deviceId);
+    const offered = request.DeviceJWK === undefined ? undefined : parseDeviceJwk(request.DeviceJWK, deviceId);
     const previous = store.device(deviceId);
-    const keyChanged = previous !== undefined && !sameKey(previous.publicJwk, publicJwk);
+    // Profile "Bootstrap": every well-formed DeviceID that asks is recorded, key or not. A key
+    // offered now replaces what was known; a request without one leaves the known key as it is.
+    const publicJwk = offered ?? previous?.publicJwk ?? null;
+    const keyChanged =
+      previous !== undefined &&
+      offered !== undefined &&
+      (previous.publicJwk === null || !sameKey(previous.publicJwk, offered));
     const { binding, bind } = this.nextBinding(previous?.binding, keyChanged);
     if (keyChanged) {
       logger.log('warn', LOG_SOURCE, `device ${deviceId} presented a new key; its binding starts over`);
@@ -82,7 +94,11 @@ export class DeviceRegistry {
         },
         ManagementEndPoint: {
           AppEndPoint: appEndPoint(identity.endPointId, identity.publicJwk),
-          NetEndPoint: mqttNetEndPoint(identity.endPointId, this.site.deviceBroker, deviceId),
+          NetEndPoint: mqttNetEndPoint(
+            identity.endPointId,
+            this.site.deviceBroker,
+            deviceClientId.licenseAuthority(deviceId),
+          ),
         },
         DeviceToken: deviceToken,
       },
@@ -144,7 +160,11 @@ export class DeviceRegistry {
         NICEASName: NICE_AS_NAME,
         NICEASEndPoint: {
           AppEndPoint: appEndPoint(identity.endPointId, identity.publicJwk),
-          NetEndPoint: mqttNetEndPoint(identity.endPointId, this.site.deviceBroker, deviceId),
+          NetEndPoint: mqttNetEndPoint(
+            identity.endPointId,
+            this.site.deviceBroker,
+            deviceClientId.accountService(deviceId),
+          ),
         },
         RevokedJSONTokenIDs: store.revokedTokenIds(),
       },

@@ -10,6 +10,18 @@ export interface DeviceBrokerAccount {
   password: string;
 }
 
+/**
+ * The MQTT ClientIDs a device is told to use. v0.9 §8.3 has a bound device keep its LA
+ * connection and open another to the AS's broker; on one broker the same ClientID would make
+ * each connection take the other over (MQTT 3.1.1 §3.1.4), so each role names its own.
+ */
+export const deviceClientId = {
+  /** ManagementEndPoint (LA): the DeviceID itself, what the site's online check looks for. */
+  licenseAuthority: (deviceId: string): string => deviceId,
+  /** NICEASEndPoint (AS): the DeviceID with an `-as` suffix. */
+  accountService: (deviceId: string): string => `${deviceId}-as`,
+};
+
 /** An AppEndPoint object (profile "Endpoint objects"). */
 export function appEndPoint(endPointId: string, jwk: EndpointPublicJwk): Record<string, unknown> {
   return { APIVersion: '1.0', EndPointID: endPointId, JWK: jwk };

@@ -19,7 +19,7 @@ import { startAccountService, type AccountService } from '../accountService/acco
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embeddedBroker';
 import type { LocalSitePreferencesRepository } from './localSitePreferences';
 import { createSiteCertificate } from './siteCertificate';
-import { SimulatorHost, type SimulatorEntry } from './simulatorHost';
+import { SimulatorHost, type SimulatedVideo, type SimulatorEntry } from './simulatorHost';
 
 export interface LocalSiteOptions {
   dataDir: string;
@@ -32,7 +32,7 @@ export interface LocalSiteOptions {
   publish: (status: LocalSiteStatus) => void;
   /** The simulator's process entry (tests run it from source). */
   simulatorEntry?: SimulatorEntry;
-  video?: { width: number; height: number; fps: number };
+  video?: SimulatedVideo;
   /** The console's HTTPS data endpoint, started with the site's certificate while it runs. */
   dataReceiver?: {
     start(tls: { cert: string; key: string }, credentials: SessionCredentials): Promise<string>;
@@ -187,6 +187,10 @@ export class LocalSite implements SessionCredentials, CommandCredentials, Dispos
 
   devicePublicJwk(deviceId: string): EndpointPublicJwk | undefined {
     return this.running?.accountService.devicePublicJwk(deviceId);
+  }
+
+  knowsDevice(deviceId: string): boolean {
+    return this.running?.accountService.knowsDevice(deviceId) ?? false;
   }
 
   async tokenFor(grant: {

@@ -3,6 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { Logger } from '../../core/util/logger';
 
+/** Frame size and rate of the simulated cameras, and the stream sizes they offer. */
+export interface SimulatedVideo {
+  width: number;
+  height: number;
+  fps: number;
+  resolutions?: { Width: number; Height: number }[];
+}
+
 /** Where the simulator's process entry is: beside the bundle when built, the source under tsx in tests. */
 export interface SimulatorEntry {
   file: string;
@@ -24,7 +32,7 @@ export interface SimulatorStart {
   bootstrapUrl: string;
   /** PEM of the certificate the LA presents. */
   ca: string;
-  video: { width: number; height: number; fps: number };
+  video: SimulatedVideo;
   stateDir: string;
 }
 

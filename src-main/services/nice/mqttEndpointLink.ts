@@ -55,14 +55,20 @@ export class MqttEndpointLink implements EndpointTransport {
     return new MqttEndpointLink(client, options.logger ?? silentLogger, options.source ?? 'nice-endpoint');
   }
 
-  /** Subscribes the endpoint's own management and control topics and routes them to it. */
-  async attach(endpoint: NiceEndpoint): Promise<void> {
+  /**
+   * Subscribes the endpoint's own management topics, and its control topics unless `control` is
+   * false (a device's connection to its LA carries management only, v0.9 §8.3), and routes them
+   * to it. Attaching again with `control: false` unsubscribes the control topics.
+   */
+  async attach(endpoint: NiceEndpoint, options: { control?: boolean } = {}): Promise<void> {
     this.endpoint = endpoint;
     const id = endpoint.endPointId;
+    const controlTopic = `1/${id}/control/+/+`;
     await this.client.subscribeAsync({
       [formatMqttTopic({ kind: 'management', endPointId: id, api: '+' })]: { qos: 0 },
-      [`1/${id}/control/+/+`]: { qos: 0 },
+      ...(options.control === false ? {} : { [controlTopic]: { qos: 0 } }),
     });
+    if (options.control === false) await this.client.unsubscribeAsync(controlTopic);
   }
 
   /** Receives data delivered to `1/{endPointId}/data/#` at `qos`. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { Permission } from '../../core/nice/accessToken';
 import type {
   CloseSessionRequest,
   ControlSession,
@@ -11,12 +12,18 @@ import type {
   StartStreamingRequest,
 } from '../../../src-shared/contract/sessionsContract';
 import { parseDataChannelLabel, controlPath, managementPath } from '../../core/nice/destinationId';
-import { NiceEndpoint, type CallResult, type CommandPath } from '../../core/nice/niceEndpoint';
+import {
+  NiceEndpoint,
+  type CallResult,
+  type CommandPath,
+  type EndpointTransport,
+} from '../../core/nice/niceEndpoint';
 import { NiceProtocolError } from '../../core/nice/niceProtocolError';
 import { issuedTokenCheck } from '../../core/nice/tokenCheck';
 import type { Disposable } from '../../core/util/disposable';
 import type { Logger } from '../../core/util/logger';
 import { ContractFailure } from '../contract/contractFailure';
+import { chooseStream } from './streamChoice';
 import type { ConsoleIdentityService } from '../identity/consoleIdentityService';
 import type { MqttHub } from '../mqtt/mqttHub';
 import type { CmfDataIntake } from '../scenemarks/cmfDataIntake';
@@ -59,6 +66,8 @@ const StartedBody = z.object({
 interface Attachment {
   profileId: string;
   endpoint: NiceEndpoint;
+  /** Builds the console's endpoint on another transport (a session's control DataChannel). */
+  endpointOn(transport: EndpointTransport): NiceEndpoint;
   subscriptions: Disposable[];
 }
 
@@ -66,6 +75,11 @@ interface Entry {
   session: ControlSession;
   /** The caller (a page) that opened it; its sessions close when it goes away. */
   owner: string | undefined;
+  /**
+   * The console's endpoint on the session's control DataChannel while the renderer reports it
+   * open: requests go to the renderer as `control` signals, answers come back as deliverData.
+   */
+  controlChannel?: NiceEndpoint;
   offerTimer?: ReturnType<typeof setTimeout>;
   peerConnected: boolean;
 }
@@ -76,9 +90,11 @@ const terminal = new Set(['closed', 'failed']);
  * The console's side of control sessions (profile "Control sessions and WebRTC"): asks the
  * account service for a session (EstablishControlSession), relays WebRTCSignaling between the
  * device's MQTT topic and the renderer, which owns the RTCPeerConnection, sends StartStreaming
- * and StopStreaming, closes sessions (CloseControlSession) and keeps their records. Commands go
- * over MQTT from main rather than over the control DataChannel because they need the console's
- * token and key, which never reach the renderer.
+ * and StopStreaming, closes sessions (CloseControlSession) and keeps their records. Commands are
+ * built here, where the console's key and tokens live. StartStreaming and StopStreaming go over
+ * the control DataChannel once the renderer reports it open (profile: "over the control
+ * DataChannel once open, else MQTT"): the renderer only relays the finished CMF text, whose body
+ * is encrypted to the device and whose token is limited to that device, node and `Streaming`.
  */
 export class ControlSessionService implements Disposable {
   private attachment: Attachment | undefined;
@@ -108,7 +124,7 @@ export class ControlSessionService implements Disposable {
     const { endpoint } = await this.attach();
     const accountService = this.requireAccountService();
     const deviceId = request.deviceId.toLowerCase();
-    if (!this.options.credentials.devicePublicJwk(deviceId)) {
+    if (!this.options.credentials.knowsDevice(deviceId)) {
       throw new ContractFailure(
         'NOT_FOUND',
         `deviceId: ${deviceId} is not a device the account service knows`,
@@ -194,6 +210,14 @@ export class ControlSessionService implements Disposable {
   reportPeerState(request: ReportPeerStateRequest): ControlSession {
     const entry = this.require(request.sessionId);
     if (terminal.has(entry.session.state)) return entry.session;
+    if (request.controlChannel === 'open' && !entry.controlChannel && this.attachment) {
+      entry.controlChannel = this.attachment.endpointOn({
+        send: async (_topic, text) =>
+          this.options.publish.signaled({ sessionId: entry.session.sessionId, type: 'control', text }),
+      });
+    } else if (request.controlChannel === 'closed') {
+      this.dropControlChannel(entry, 'the control DataChannel closed');
+    }
     if (request.peerState === 'connected' && !entry.peerConnected) {
       entry.peerConnected = true;
       if (entry.session.state !== 'streaming') this.update(entry, { state: 'connected' });
@@ -208,12 +232,20 @@ export class ControlSessionService implements Disposable {
   async startStreaming(request: StartStreamingRequest): Promise<ControlSession> {
     const entry = this.live(request.sessionId);
     const streamId = randomUUID();
+    // A device is asked only for what its GetCapabilities offers on the port (issue 18 item 3).
+    const capabilities = await this.deviceCommand(
+      entry,
+      'GetCapabilities',
+      { Version: '1.0', NodeID: entry.session.nodeId },
+      'Control',
+    );
+    const video = chooseStream(capabilities.body, request.portId, request);
     const result = await this.deviceCommand(entry, 'StartStreaming', {
       Version: '1.0',
       NodeID: entry.session.nodeId,
       PortID: request.portId,
       StreamID: streamId,
-      Video: { Width: request.width, Height: request.height, FrameRate: request.frameRate },
+      Video: video,
       Audio: false,
     });
     const started = StartedBody.safeParse(result.body);
@@ -302,11 +334,29 @@ export class ControlSessionService implements Disposable {
   /** A message from a data DataChannel of the session, ingested like MQTT data. */
   async deliverData(request: DeliverDataRequest): Promise<Record<string, never>> {
     const entry = this.require(request.sessionId);
+    let kind: string;
     try {
       const path = parseDataChannelLabel(request.label, 'label');
-      if (path.kind !== 'data') throw new NiceProtocolError('MALFORMED', 'not a data channel', 'label');
+      kind = path.kind;
+      if (path.kind === 'controlChannel' && path.endPointId !== entry.session.deviceId) {
+        throw new NiceProtocolError('MALFORMED', "is not this session's control channel", 'label');
+      }
+      if (path.kind !== 'data' && path.kind !== 'controlChannel') {
+        throw new NiceProtocolError('MALFORMED', 'not a data or control channel', 'label');
+      }
     } catch (error) {
       throw new ContractFailure('INVALID_REQUEST', describe(error));
+    }
+    if (kind === 'controlChannel') {
+      // The device's answers to our commands on its control DataChannel (v0.9 §9.4).
+      const channel = entry.controlChannel;
+      if (!channel) throw new ContractFailure('CONFLICT', 'label: the control channel is not open');
+      try {
+        await channel.receive(request.text);
+      } catch (error) {
+        throw new ContractFailure('INVALID_REQUEST', `text: ${describe(error)}`);
+      }
+      return {};
     }
     await this.options.intake.accept(request.text, `webrtc:${entry.session.deviceId}`);
     return {};
@@ -329,13 +379,22 @@ export class ControlSessionService implements Disposable {
     attachment.endpoint.cancelAll('the session service detached from the broker');
   }
 
-  private async deviceCommand(entry: Entry, api: string, body: Record<string, unknown>): Promise<CallResult> {
-    const { endpoint } = await this.attach();
+  /** A control command to the session's node; StartStreaming/StopStreaming need `Streaming`. */
+  private async deviceCommand(
+    entry: Entry,
+    api: string,
+    body: Record<string, unknown>,
+    permission: Permission = 'Streaming',
+  ): Promise<CallResult> {
+    const attachment = await this.attach();
+    // Profile: StartStreaming/StopStreaming go over the control DataChannel once open, else MQTT.
+    const endpoint =
+      permission === 'Streaming' && entry.controlChannel ? entry.controlChannel : attachment.endpoint;
     const result = await this.command(
       endpoint,
       controlPath(entry.session.deviceId, entry.session.nodeId, api),
       body,
-      { aud: entry.session.deviceId, permissions: ['Streaming'], nodeIds: [entry.session.nodeId] },
+      { aud: entry.session.deviceId, permissions: [permission], nodeIds: [entry.session.nodeId] },
     );
     if (result.response.ReplyStatusCode !== 200) {
       throw new ContractFailure(
@@ -423,18 +482,22 @@ export class ControlSessionService implements Disposable {
     const { hub, identity, credentials, logger } = this.options;
     const { endPointId } = await identity.identity();
     const privateJwk = await identity.privateJwk();
-    const endpoint = new NiceEndpoint({
-      endPointId,
-      privateJwk,
-      peerKey: (id) => {
-        const accountService = credentials.accountService();
-        if (accountService && accountService.endPointId === id) return accountService.publicJwk;
-        return credentials.devicePublicJwk(id);
-      },
-      checkToken: issuedTokenCheck({ issuerKey: () => credentials.accountService()?.publicJwk }),
-      nextCommandId: () => identity.nextCommandId(),
-      transport: { send: (topic, text) => hub.publish(profileId, topic, text, 0) },
-    });
+    // One identity and one CommandID sequence on every channel (profile: CommandID increases
+    // per sender across all its channels).
+    const endpointOn = (transport: EndpointTransport): NiceEndpoint =>
+      new NiceEndpoint({
+        endPointId,
+        privateJwk,
+        peerKey: (id) => {
+          const accountService = credentials.accountService();
+          if (accountService && accountService.endPointId === id) return accountService.publicJwk;
+          return credentials.devicePublicJwk(id);
+        },
+        checkToken: issuedTokenCheck({ issuerKey: () => credentials.accountService()?.publicJwk }),
+        nextCommandId: () => identity.nextCommandId(),
+        transport,
+      });
+    const endpoint = endpointOn({ send: (topic, text) => hub.publish(profileId, topic, text, 0) });
     endpoint.handle('WebRTCSignaling', ({ request, body }) => {
       this.onSignal(request.SourceEndPointID, body);
       return { noResponse: true };
@@ -453,7 +516,7 @@ export class ControlSessionService implements Disposable {
       hub.subscribeData(profileId, `1/${id}/control/+/+`, 0, receive),
     ];
     await Promise.all(subscriptions.map((subscription) => subscription.ready));
-    const attachment = { profileId, endpoint, subscriptions };
+    const attachment = { profileId, endpoint, endpointOn, subscriptions };
     this.attachment = attachment;
     return attachment;
   }
@@ -478,6 +541,11 @@ export class ControlSessionService implements Disposable {
     return entry;
   }
 
+  private dropControlChannel(entry: Entry, reason: string): void {
+    entry.controlChannel?.cancelAll(reason);
+    entry.controlChannel = undefined;
+  }
+
   private update(entry: Entry, patch: Partial<ControlSession>): void {
     entry.session = { ...entry.session, ...patch };
     this.options.publish.changed(entry.session);
@@ -486,6 +554,7 @@ export class ControlSessionService implements Disposable {
   private end(entry: Entry, state: 'closed' | 'failed', reason: string): void {
     if (terminal.has(entry.session.state)) return;
     clearTimeout(entry.offerTimer);
+    this.dropControlChannel(entry, `the session ${state}`);
     const endedAtMs = this.now();
     this.update(entry, { state, reason, endedAtMs });
     this.options.repository.ended(entry.session.sessionId, endedAtMs, state, {

@@ -11,6 +11,9 @@ export interface SessionCredentials {
   /** The connection profile that reaches the account service and the devices. */
   profileId(): string | undefined;
   accountService(): { endPointId: string; publicJwk: EndpointPublicJwk } | undefined;
+  /** The device's key; undefined when unknown (bodies to it then go plain). */
   devicePublicJwk(deviceId: string): EndpointPublicJwk | undefined;
+  /** Whether the account service knows the device at all (a device may have given no key). */
+  knowsDevice(deviceId: string): boolean;
   tokenFor(grant: { aud: string | string[]; permissions: Permission[]; nodeIds?: string[] }): Promise<string>;
 }

@@ -93,11 +93,14 @@ function dataTarget(params: Record<string, string | undefined>, consoleId: strin
   return { api: api ?? 'data', nodeId: nodeId.toLowerCase(), portId: portId.toLowerCase() };
 }
 
-/** Content types each entry takes (v0.9 §7.1.1; profile: JWE SceneMarks as text/plain). */
+/**
+ * Content types each entry takes (v0.9 §7.1.1; profile: JWE SceneMarks as text/plain, and
+ * SceneData on `…/SetSceneData` as its JSON or, when encrypted, its JWE text likewise).
+ */
 const acceptedTypes: Readonly<Record<WebApiDataApi, readonly string[]>> = {
   data: ['application/json'],
   SetSceneMark: ['application/json', 'text/plain'],
-  SetSceneData: ['application/json'],
+  SetSceneData: ['application/json', 'text/plain'],
 };
 
 declare module 'fastify' {

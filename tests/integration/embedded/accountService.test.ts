@@ -98,7 +98,7 @@ async function startDevice(
 interface TestApp {
   id: string;
   keys: EndpointKeyPair;
-  call(api: string, body: unknown, accessToken: string): Promise<CallResult>;
+  call(api: string, body: unknown, accessToken: string, plain?: boolean): Promise<CallResult>;
 }
 
 async function startApp(service: () => AccountService, register = true): Promise<TestApp> {
@@ -120,8 +120,14 @@ async function startApp(service: () => AccountService, register = true): Promise
   return {
     id,
     keys,
-    call: (api, body, accessToken) =>
-      endpoint.call({ path: managementPath(service().endPointId, api), body, accessToken, timeoutMs: 3_000 }),
+    call: (api, body, accessToken, plain = false) =>
+      endpoint.call({
+        path: managementPath(service().endPointId, api),
+        body,
+        accessToken,
+        timeoutMs: 3_000,
+        plain,
+      }),
   };
 }
 
@@ -248,7 +254,8 @@ describe('the LA: GetManagementEndPoint over HTTPS', () => {
     const valid = { Version: '1.0', DeviceID: deviceId, DeviceJWK: keys.publicJwk };
     const cases: [unknown, string][] = [
       [{ ...valid, DeviceID: 'camera-7' }, 'DeviceID: must be an EndPointID'],
-      [{ Version: '1.0', DeviceID: deviceId }, 'DeviceJWK: is required'],
+      [{ Version: '1.0' }, 'DeviceID: is required'],
+      [{ ...valid, DeviceJWK: 'a key' }, 'DeviceJWK: must be a JWK object'],
       [{ ...valid, DeviceJWK: other.publicJwk }, 'DeviceJWK.kid: must equal DeviceID'],
       [{ ...valid, DeviceJWK: { ...keys.publicJwk, crv: 'P-384' } }, 'DeviceJWK.crv'],
       [{ ...valid, NodeIDs: ['0001', '1'] }, 'NodeIDs.1: must be a NodeID (4 hex digits)'],
@@ -446,8 +453,19 @@ describe('the AS: binding and control sessions over MQTT', () => {
       'EstablishControlSession',
       sessionBody(stranger, device.deviceId),
       await appToken(service, stranger),
+      true,
     );
     expect(unregistered.response.ReplyStatusCode).toBe(403);
+    // Encrypted, it cannot be answered encrypted (the AS has no key of an unregistered app), so
+    // it is refused before it runs (issue 18 item 6), with the profile's empty error Body.
+    const encrypted = await stranger.call(
+      'EstablishControlSession',
+      sessionBody(stranger, device.deviceId),
+      await appToken(service, stranger),
+    );
+    expect(encrypted.response.ReplyStatusCode).toBe(406);
+    expect(encrypted.response.Payload.Body).toBe('');
+    expect(service.listSessions().some((session) => session.appId === stranger.id)).toBe(false);
   });
 
   it('answers malformed session bodies with 400 naming the field', async () => {

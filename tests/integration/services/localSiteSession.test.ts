@@ -9,6 +9,7 @@ import { buildCmfRequest, parseCmfMessage, type CmfRequest } from '../../../src-
 import { parseCommandType } from '../../../src-main/core/nice/destinationId';
 import { createConsoleServices, type ConsoleServices } from '../../../src-main/services/consoleServices';
 import { readFrameCode } from '../../../src-main/simulator/scene/frameCode';
+import type { DataChannel } from '../../../src-main/simulator/wrtc';
 import type { EventChannel } from '../../../src-shared/contract/channels';
 import type { LocalSiteStatus, SiteDevice } from '../../../src-shared/contract/localSiteContract';
 import type { Result } from '../../../src-shared/contract/result';
@@ -26,6 +27,7 @@ const signals: SessionSignal[] = [];
 /** Every CMF request seen on the site's broker (a tap on all of `1/#`). */
 const requests: CmfRequest[] = [];
 const sessionEvents: ControlSession[] = [];
+const controlRelays = new Map<string, (text: string) => void>();
 
 async function call<T>(channel: string, payload: unknown): Promise<Result<T>> {
   return (await services.dispatcher.dispatch(channel, payload, context)) as Result<T>;
@@ -46,10 +48,26 @@ beforeAll(async () => {
     migrationsDir: join(root, 'resources', 'migrations'),
     cipher: new FakeSecretCipher(),
     connectWaitMs: 5000,
-    simulatorVideo: { width: 320, height: 180, fps: 15 },
+    // A device offering 320x240, 640x480 and 1280x720 only (issue 18 item 3): no 640x360.
+    simulatorVideo: {
+      width: 320,
+      height: 180,
+      fps: 15,
+      resolutions: [
+        { Width: 320, Height: 240 },
+        { Width: 640, Height: 480 },
+        { Width: 1280, Height: 720 },
+      ],
+    },
   });
   services.events.subscribe((channel: EventChannel, items) => {
-    if (channel === 'sessions:signaled') signals.push(...(items as SessionSignal[]));
+    if (channel === 'sessions:signaled') {
+      signals.push(...(items as SessionSignal[]));
+      // The renderer's part: send main's control commands on the session's control channel.
+      for (const signal of items as SessionSignal[]) {
+        if (signal.type === 'control') controlRelays.get(signal.sessionId)?.(signal.text);
+      }
+    }
     if (channel === 'sessions:changed') sessionEvents.push(...(items as ControlSession[]));
   });
 }, 30_000);
@@ -66,13 +84,19 @@ async function connectPeer(deviceId: string) {
   const { sessionId } = session;
   const peer = new wrtc.RTCPeerConnection();
   const counters: number[] = [];
+  const sizes = new Set<string>();
   const opened: string[] = [];
-  peer.ondatachannel = (event: { channel: { label: string } }) => opened.push(event.channel.label);
+  const channels = new Map<string, DataChannel>();
+  peer.ondatachannel = (event: { channel: DataChannel }) => {
+    opened.push(event.channel.label);
+    channels.set(event.channel.label, event.channel);
+  };
   peer.ontrack = (event: { track: unknown }) => {
     const sink = new wrtc.nonstandard.RTCVideoSink(event.track);
     sink.onframe = ({ frame }: { frame: { width: number; height: number; data: Uint8Array } }) => {
       const code = readFrameCode((x, y) => frame.data[y * frame.width + x] ?? 0, frame.width, frame.height);
       if (code) counters.push(code.frame);
+      sizes.add(`${frame.width}x${frame.height}`);
       if (counters.length > 40) sink.stop();
     };
   };
@@ -120,7 +144,7 @@ async function connectPeer(deviceId: string) {
       { timeout: 15_000 },
     )
     .toBe('connected');
-  return { sessionId, peer, counters, opened };
+  return { sessionId, peer, counters, sizes, opened, channels };
 }
 
 async function firstDevice(): Promise<string> {
@@ -244,7 +268,7 @@ describe('local site and a control session through the contract', () => {
 
   it('streams video to a WebRTC peer in the renderer role, with the drawn counter advancing', async () => {
     const deviceId = await firstDevice();
-    const { sessionId, peer, counters, opened } = await connectPeer(deviceId);
+    const { sessionId, peer, counters, sizes, opened } = await connectPeer(deviceId);
     try {
       await expect.poll(() => opened).toContain(`1/${deviceId}/control`);
       await expect
@@ -254,15 +278,13 @@ describe('local site and a control session through the contract', () => {
         })
         .toBe('connected');
 
-      const streaming = await value<ControlSession>('sessions:startStreaming', {
-        sessionId,
-        width: 320,
-        height: 180,
-        frameRate: 15,
-      });
+      // As the Live page asks: no size. Main picks from GetCapabilities the offered size nearest
+      // a 640x360 tile (640x480); the device refuses any size it does not offer.
+      const streaming = await value<ControlSession>('sessions:startStreaming', { sessionId });
       expect(streaming.state).toBe('streaming');
       expect(streaming.trackIds.length).toBe(1);
       await expect.poll(() => counters.length, { timeout: 15_000 }).toBeGreaterThan(10);
+      expect([...sizes]).toEqual(['640x480']);
       const increasing = counters.slice(1).every((n, i) => n > (counters[i] ?? 0));
       expect(increasing).toBe(true);
 
@@ -290,6 +312,46 @@ describe('local site and a control session through the contract', () => {
       peer.close();
     }
   }, 90_000);
+
+  it('sends StartStreaming and StopStreaming over the control DataChannel once it is open', async () => {
+    const deviceId = await firstDevice();
+    const { sessionId, peer, counters, channels } = await connectPeer(deviceId);
+    const label = `1/${deviceId}/control`;
+    try {
+      await expect.poll(() => channels.get(label)?.readyState, { timeout: 15_000 }).toBe('open');
+      const control = channels.get(label);
+      if (!control) throw new Error('no control channel');
+      const sent: CmfRequest[] = [];
+      controlRelays.set(sessionId, (text) => {
+        sent.push(parseCmfMessage(text) as CmfRequest);
+        control.send(text);
+      });
+      control.onmessage = (event) =>
+        void value('sessions:deliverData', { sessionId, label, text: String(event.data) });
+      await value('sessions:reportPeerState', { sessionId, peerState: 'connected', controlChannel: 'open' });
+      const overMqtt = (): string[] =>
+        requests
+          .map((request) => request.CommandType)
+          .filter((type) => type.startsWith(`1/${deviceId}/control/`) && /Streaming$/.test(type));
+      const mqttBefore = overMqtt().length;
+
+      const streaming = await value<ControlSession>('sessions:startStreaming', { sessionId });
+      expect(streaming.state).toBe('streaming');
+      await expect.poll(() => counters.length, { timeout: 15_000 }).toBeGreaterThan(5);
+      const stopped = await value<ControlSession>('sessions:stopStreaming', { sessionId });
+      expect(stopped.streamId).toBeNull();
+      expect(sent.map((request) => request.CommandType.split('/').at(-1))).toEqual([
+        'StartStreaming',
+        'StopStreaming',
+      ]);
+      // GetCapabilities is a Control command, not streaming: it stays on MQTT.
+      expect(overMqtt().length).toBe(mqttBefore);
+    } finally {
+      controlRelays.delete(sessionId);
+      peer.close();
+      await call('sessions:closeSession', { sessionId });
+    }
+  }, 60_000);
 
   it('shows a camera that stops answering as TIMEOUT, and recovers when it answers again', async () => {
     const { sessionId, peer } = await connectPeer(await firstDevice());

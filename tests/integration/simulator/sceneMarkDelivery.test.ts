@@ -164,6 +164,11 @@ describe('SceneMarks from a simulated camera', () => {
       sourceEndPointId: camera.deviceId,
     });
     expectMatchesScene(parseSceneMark(fromHttps?.original ?? '').sceneMark, camera.deviceId);
+    // Profile "Data": SceneData sections on `…/SetSceneData`, also after a CMF SceneMark.
+    expect(web.sink.sceneData[0]?.source).toMatchObject({
+      api: 'SetSceneData',
+      path: `/1/${site.console.endPointId}/data/0001/0002/SetSceneData`,
+    });
     const thumbnail = web.sink.sceneData[0]?.file;
     expect(thumbnail?.mediaFormat).toBe('JPEG');
     expect([...(thumbnail?.bytes.subarray(0, 2) ?? [])]).toEqual([0xff, 0xd8]);
@@ -223,9 +228,12 @@ describe('SceneMarks from a simulated camera', () => {
     for (const mark of [marks('0005')[0], marks('0006')[0]]) {
       expectMatchesScene(parseSceneMark(mark?.original ?? '').sceneMark, rawCamera.deviceId);
     }
-    const viaSetSceneData = () => web.sink.sceneData.find((data) => data.source.api === 'SetSceneData');
-    await eventually(() => viaSetSceneData(), 10_000, 'SetSceneData');
-    expect(viaSetSceneData()?.file.relatedSceneMarks[0]).toContain(rawCamera.deviceId);
+    const viaSetSceneData = (portId: string) =>
+      web.sink.sceneData.find((data) => data.source.api === 'SetSceneData' && data.source.portId === portId);
+    await eventually(() => viaSetSceneData('0005') && viaSetSceneData('0006'), 10_000, 'SetSceneData');
+    expect(viaSetSceneData('0005')?.source.encrypted).toBe(true);
+    expect(viaSetSceneData('0006')?.source.encrypted).toBe(false);
+    expect(viaSetSceneData('0006')?.file.relatedSceneMarks[0]).toContain(rawCamera.deviceId);
     expect(web.sink.rejects).toEqual([]);
   });
 });

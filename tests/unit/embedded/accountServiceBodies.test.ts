@@ -73,9 +73,19 @@ describe('account service bodies', () => {
     expect(failure(() => parseBody(GetManagementEndPointBody, [1]))).toBe(
       'Payload.Body: must be a JSON object',
     );
-    expect(failure(() => parseBody(GetManagementEndPointBody, { Version: '1.0', DeviceID: deviceId }))).toBe(
-      'DeviceJWK: is required',
+    // Profile "Bootstrap and binding": the request body is {"Version", "DeviceID"}; the key is optional.
+    expect(parseBody(GetManagementEndPointBody, { Version: '1.0', DeviceID: deviceId })).toEqual({
+      Version: '1.0',
+      DeviceID: deviceId,
+    });
+    expect(failure(() => parseBody(GetManagementEndPointBody, { Version: '1.0' }))).toBe(
+      'DeviceID: is required',
     );
+    expect(
+      failure(() =>
+        parseBody(GetManagementEndPointBody, { Version: '1.0', DeviceID: deviceId, DeviceJWK: 'k' }),
+      ),
+    ).toBe('DeviceJWK: must be a JWK object');
   });
 
   it('takes the device key only with kid = DeviceID', async () => {

@@ -9,7 +9,7 @@ export interface CameraSessionDataCounters {
   failed: number;
   /** Messages not sent because too many deliveries were still waiting for main. */
   dropped: number;
-  /** Messages on the control channel, which the console does not use from this side. */
+  /** Messages on the control channel: the device's answers to main's commands, passed to main. */
   controlMessages: number;
   /** Messages on channels whose label is neither the control nor a data path. */
   otherMessages: number;
@@ -44,7 +44,7 @@ function textOf(data: unknown): string | undefined {
 /**
  * Passes every message the device sends on a data DataChannel to main, verbatim, without
  * waiting for the previous one (profile: data over a DataChannel is a CMF request, never
- * answered). Nothing is dropped silently: refusals, undecodable messages and messages shed
+ * answered), and the device's answers on the control DataChannel, which main is waiting for. Nothing is dropped silently: refusals, undecodable messages and messages shed
  * while main lags are counted, the last one is kept in words, and each label warns once.
  * Counters change per message, so the view reads them through `takeCounters()` on a timer.
  */
@@ -63,12 +63,13 @@ export class CameraDataForwarder {
   receive(label: string, kind: ChannelKind, data: unknown): void {
     if (this.stopped) return;
     this.dirty = true;
-    if (kind !== 'data') {
-      if (kind === 'control') this.counters.controlMessages += 1;
-      else this.counters.otherMessages += 1;
+    if (kind === 'other') {
+      this.counters.otherMessages += 1;
       this.warnOnce(label, `not forwarding messages on ${label}`);
       return;
     }
+    const control = kind === 'control';
+    if (control) this.counters.controlMessages += 1;
     const text = textOf(data);
     if (text === undefined) return this.fail(label, 'a message that is not UTF-8 text');
     if (text.length === 0) return this.fail(label, 'an empty message');
@@ -81,6 +82,7 @@ export class CameraDataForwarder {
       .then(
         (result) => {
           if (!result.ok) return this.fail(label, result.error.message);
+          if (control) return;
           this.counters.delivered += 1;
           this.dirty = true;
         },

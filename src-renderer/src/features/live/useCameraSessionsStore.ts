@@ -81,6 +81,8 @@ interface SessionRuntime {
   statsBusy: boolean;
   previousSample: InboundVideoSample | null;
   data: CameraDataForwarder;
+  /** The control DataChannel `1/{deviceId}/control`, once the device opened it. */
+  controlChannel: RTCDataChannel | null;
 }
 
 const terminalStates: readonly SessionState[] = ['closed', 'failed'];
@@ -261,6 +263,9 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
         setError(runtime, `Could not answer the camera's offer: ${messageOf(error)}`);
         await close(runtime.sessionId, reason.slice(0, reasonMaxChars));
       }
+    } else if (signal.type === 'control') {
+      // A command main built for the control DataChannel; its answer returns via deliverData.
+      if (runtime.controlChannel?.readyState === 'open') runtime.controlChannel.send(signal.text);
     } else if (signal.type === 'candidate') {
       const pc = runtime.pc;
       // Candidates that arrive before the offer wait for the remote description.
@@ -340,11 +345,16 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
     return runtime.control;
   }
 
-  function reportPeerState(runtime: SessionRuntime, peerState: PeerState): Promise<void> {
+  function reportPeerState(
+    runtime: SessionRuntime,
+    peerState: PeerState,
+    controlChannel?: 'open' | 'closed',
+  ): Promise<void> {
     return runControl(runtime, async () => {
       const result = await bridge.invoke('sessions:reportPeerState', {
         sessionId: runtime.sessionId,
         peerState,
+        ...(controlChannel ? { controlChannel } : {}),
       });
       if (result.ok) applySession(runtime, result.value);
       else console.warn(`camera session ${runtime.sessionId}: peer state not taken: ${result.error.message}`);
@@ -381,9 +391,20 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
     const view = views.value[runtime.sessionId];
     if (view && !view.channels.includes(label)) view.channels.push(label);
     channel.onmessage = (event: MessageEvent) => runtime.data.receive(label, kind, event.data);
+    // Main sends StartStreaming/StopStreaming over the control channel while it is open.
+    const peerState = (): PeerState => (runtime.pc?.connectionState as PeerState | undefined) ?? 'new';
+    if (kind === 'control') {
+      runtime.controlChannel = channel;
+      if (channel.readyState === 'open') void reportPeerState(runtime, peerState(), 'open');
+      else channel.onopen = () => void reportPeerState(runtime, peerState(), 'open');
+    }
     channel.onclose = () => {
       const current = views.value[runtime.sessionId];
       if (current) current.channels = current.channels.filter((open) => open !== label);
+      if (runtime.controlChannel === channel && !runtime.closed) {
+        runtime.controlChannel = null;
+        void reportPeerState(runtime, peerState(), 'closed');
+      }
     };
   }
 
@@ -448,6 +469,7 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
     }
     runtime.remoteCandidates = [];
     runtime.heldLocal = [];
+    runtime.controlChannel = null;
     runtime.data.stop();
     publishCounters(runtime);
     const view = views.value[runtime.sessionId];
@@ -525,6 +547,7 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
         data: new CameraDataForwarder(session.sessionId, (label, text) =>
           bridge.invoke('sessions:deliverData', { sessionId: session.sessionId, label, text }),
         ),
+        controlChannel: null,
       });
       views.value[session.sessionId] = {
         sessionId: session.sessionId,

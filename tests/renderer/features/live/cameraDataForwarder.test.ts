@@ -45,8 +45,12 @@ describe('CameraDataForwarder', () => {
     expect(forwarder.takeCounters()).toBeUndefined();
   });
 
-  it('refuses empty messages and counts messages on channels that are not data channels', () => {
-    const forwarder = new CameraDataForwarder('s', () => Promise.resolve({ ok: true, value: {} }));
+  it('refuses empty messages, forwards control answers and counts both kinds apart', () => {
+    const forwarded: string[] = [];
+    const forwarder = new CameraDataForwarder('s', (channel) => {
+      forwarded.push(channel);
+      return Promise.resolve({ ok: true, value: {} });
+    });
     forwarder.receive(label, 'data', '');
     forwarder.receive('chat', 'other', 'hello');
     forwarder.receive(`1/${deviceId}/control`, 'control', '{}');
@@ -58,6 +62,7 @@ describe('CameraDataForwarder', () => {
       otherMessages: 1,
       lastFailure: `${label}: an empty message`,
     });
+    expect(forwarded).toEqual([`1/${deviceId}/control`]);
     forwarder.stop();
     forwarder.receive(label, 'data', 'late');
     expect(forwarder.takeCounters()).toBeUndefined();

@@ -3,10 +3,18 @@ import type { CameraPeerConnection } from '../../../../src-renderer/src/features
 /** A DataChannel the fake device opens; `receive` plays a message from the device. */
 export class FakeDataChannel {
   binaryType: BinaryType = 'blob';
+  readyState: RTCDataChannelState = 'open';
   onmessage: ((event: MessageEvent) => void) | null = null;
+  onopen: (() => void) | null = null;
   onclose: (() => void) | null = null;
+  /** What the store sent on the channel. */
+  readonly sent: string[] = [];
 
   constructor(readonly label: string) {}
+
+  send(text: string): void {
+    this.sent.push(text);
+  }
 
   receive(data: unknown): void {
     this.onmessage?.({ data } as MessageEvent);

@@ -181,6 +181,25 @@ describe('useCameraSessionsStore', () => {
     expect(pc.receiver.jitterBufferTarget).toBe(0);
   });
 
+  it('reports the control DataChannel open and sends the commands main queues for it', async () => {
+    await openSession();
+    const pc = await offer();
+    const control = pc.openDataChannel(`1/${deviceId}/control`);
+    await flushPromises();
+    expect(requestsOn(bridge, 'sessions:reportPeerState')).toContainEqual(
+      expect.objectContaining({ sessionId, controlChannel: 'open' }),
+    );
+    bridge.emit('sessions:signaled', [{ sessionId, type: 'control', text: '{"MessageType":"request"}' }]);
+    await flushPromises();
+    expect(control.sent).toEqual(['{"MessageType":"request"}']);
+    control.readyState = 'closed';
+    control.closeFromDevice();
+    await flushPromises();
+    expect(requestsOn(bridge, 'sessions:reportPeerState')).toContainEqual(
+      expect.objectContaining({ sessionId, controlChannel: 'closed' }),
+    );
+  });
+
   it('passes every message of a data DataChannel to main and counts what main refused', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const sessions = await openSession();
@@ -198,6 +217,8 @@ describe('useCameraSessionsStore', () => {
     expect(requestsOn(bridge, 'sessions:deliverData')).toEqual([
       { sessionId, label, text: '{"SceneMarkID":"a"}' },
       { sessionId, label, text: '{"SceneMarkID":"b"}' },
+      // The device's answers on the control channel are for main's commands.
+      { sessionId, label: `1/${deviceId}/control`, text: '{"MessageType":"response"}' },
     ]);
 
     bridge.respond('sessions:deliverData', () => ({
