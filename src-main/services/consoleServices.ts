@@ -38,6 +38,9 @@ import { DeviceDirectory } from './devices/deviceDirectory';
 import { DeviceNamesRepository } from './devices/deviceNamesRepository';
 import { LocalSitePreferencesRepository } from '../embedded/localSite/localSitePreferences';
 import type { SimulatorEntry } from '../embedded/localSite/simulatorHost';
+import { AlertService } from './alerts/alertService';
+import { AlertRuleRepository } from './alerts/alertRuleRepository';
+import { AlertRepository } from './alerts/alertRepository';
 
 /** What a shell (Electron or web) tells the services about where they run. */
 export interface ConsoleServicesOptions {
@@ -75,6 +78,10 @@ export interface ConsoleServices extends Disposable {
   readonly ingest: IngestPipeline;
   readonly localSite: LocalSite;
   readonly sessions: ControlSessionService;
+  /** Alert rules matched at ingest; the desktop app turns raised alerts into notifications. */
+  readonly alerts: AlertService;
+  /** What every view calls each device. */
+  readonly devices: DeviceDirectory;
   /** Stops the local site (its child process and servers), then disposes everything. */
   shutdown(): Promise<void>;
 }
@@ -117,6 +124,15 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
 
   const sceneMarkQuery = new SceneMarkQueryService(database.db);
   const sceneMarkStore = new SceneMarkRepository(database.db);
+  const alerts = new AlertService({
+    rules: new AlertRuleRepository(database.db),
+    alerts: new AlertRepository(database.db),
+    logger: log,
+    publish: {
+      raised: (alert) => events.publish('alerts:raised', alert),
+      changed: (alert) => events.publish('alerts:changed', alert),
+    },
+  });
   const parsePool = disposables.add(new SceneMarkParsePool());
   // Disposed before the database closes: the last batch is committed on the way out.
   const ingest = disposables.add(
@@ -130,6 +146,7 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
           devices.noteDelivering(summary.deviceId);
         },
         countersChanged: (counters) => events.publish('scenemarks:countersChanged', counters),
+        stored: (records) => alerts.consider(records),
       },
     }),
   );
@@ -293,6 +310,12 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     'sessions:listSessions': () => ({ sessions: sessions.list() }),
     'sessions:deliverData': (request) => sessions.deliverData(request),
     'sessions:queryHistory': (request) => sessionHistory.query(request),
+    'alerts:listRules': () => alerts.listRules(),
+    'alerts:createRule': (rule) => alerts.createRule(rule),
+    'alerts:updateRule': ({ id, rule }) => alerts.updateRule(id, rule),
+    'alerts:deleteRule': ({ id }) => alerts.deleteRule(id),
+    'alerts:listAlerts': ({ limit, unacknowledgedOnly }) => alerts.listAlerts(limit, unacknowledgedOnly),
+    'alerts:acknowledgeAlerts': (request) => alerts.acknowledge(request),
   };
   const dispatcher = new ContractDispatcher(handlers, log);
   disposables.add(dispatcher.onCallerGone((caller) => void sessions.closeOwnedBy(caller)));
@@ -314,6 +337,8 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     ingest,
     localSite,
     sessions,
+    alerts,
+    devices,
     shutdown: async () => {
       sessions.dispose();
       await localSite.dispose();
