@@ -25,13 +25,28 @@ interface AlertRow {
 /** The alerts table (migration 0011). */
 export class AlertRepository {
   private readonly insertAlert: Database.Statement<
-    [number | null, string, string, string | null, string, string | null, string, number | null, number, number, number]
+    [
+      number | null,
+      string,
+      string,
+      string | null,
+      string,
+      string | null,
+      string,
+      number | null,
+      number,
+      number,
+      number,
+    ]
   >;
   private readonly foldMatches: Database.Statement<[number, number, number]>;
   private readonly selectOne: Database.Statement<[number], AlertRow>;
   private readonly selectLatest: Database.Statement<[number], AlertRow>;
   private readonly selectOpen: Database.Statement<[number], AlertRow>;
-  private readonly selectLastOf: Database.Statement<[number, string | null], { id: number; raised_ms: number }>;
+  private readonly selectLastOf: Database.Statement<
+    [number, string | null],
+    { id: number; raised_ms: number }
+  >;
   private readonly countOpen: Database.Statement<[], { open: number }>;
   private readonly acknowledgeOne: Database.Statement<[number, number]>;
   private readonly selectOpenIds: Database.Statement<[], { id: number }>;
@@ -46,12 +61,16 @@ export class AlertRepository {
     );
     this.selectOne = db.prepare('SELECT * FROM alerts WHERE id = ?');
     this.selectLatest = db.prepare('SELECT * FROM alerts ORDER BY id DESC LIMIT ?');
-    this.selectOpen = db.prepare('SELECT * FROM alerts WHERE acknowledged_ms IS NULL ORDER BY id DESC LIMIT ?');
+    this.selectOpen = db.prepare(
+      'SELECT * FROM alerts WHERE acknowledged_ms IS NULL ORDER BY id DESC LIMIT ?',
+    );
     this.selectLastOf = db.prepare(
       'SELECT id, raised_ms FROM alerts WHERE rule_id = ? AND device_id IS ? ORDER BY id DESC LIMIT 1',
     );
     this.countOpen = db.prepare('SELECT count(*) AS open FROM alerts WHERE acknowledged_ms IS NULL');
-    this.acknowledgeOne = db.prepare('UPDATE alerts SET acknowledged_ms = ? WHERE id = ? AND acknowledged_ms IS NULL');
+    this.acknowledgeOne = db.prepare(
+      'UPDATE alerts SET acknowledged_ms = ? WHERE id = ? AND acknowledged_ms IS NULL',
+    );
     this.selectOpenIds = db.prepare('SELECT id FROM alerts WHERE acknowledged_ms IS NULL');
   }
 

@@ -23,7 +23,8 @@ export function matchRule(rule: AlertRule, record: SceneMarkRecord): RuleMatch |
     if (rule.itemType !== null && object.itemType !== rule.itemType) continue;
     if (rule.minProbability !== null && (object.probability ?? -1) < rule.minProbability) continue;
     matched = true;
-    if (object.probability !== null && (best === null || object.probability > best)) best = object.probability;
+    if (object.probability !== null && (best === null || object.probability > best))
+      best = object.probability;
   }
   return matched ? { probability: best } : null;
 }

@@ -40,7 +40,9 @@ export class AlertRuleRepository {
     this.selectAll = db.prepare('SELECT * FROM alert_rules ORDER BY id');
     this.selectOne = db.prepare('SELECT * FROM alert_rules WHERE id = ?');
     const columns = 'name, device_id, node_id, item_type, event_type, min_probability, cooldown_ms, enabled';
-    this.insert = db.prepare(`INSERT INTO alert_rules (${columns}, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insert = db.prepare(
+      `INSERT INTO alert_rules (${columns}, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     this.update = db.prepare(`UPDATE alert_rules SET (${columns}) = (?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?`);
     this.remove = db.prepare('DELETE FROM alert_rules WHERE id = ?');
   }

@@ -33,7 +33,8 @@ function timelineOf(times: readonly number[], request: GetTimelineRequest): GetT
   let total = 0;
   for (const time of times) {
     if (time < request.from || time >= request.to) continue;
-    counts[Math.floor((time - firstBucketMs) / bucketMs)] += 1;
+    const bucket = Math.floor((time - firstBucketMs) / bucketMs);
+    counts[bucket] = (counts[bucket] ?? 0) + 1;
     total += 1;
   }
   return { bucketMs, firstBucketMs, counts, total };

@@ -9,7 +9,11 @@ import { AlertRuleRepository } from '../../../../src-main/services/alerts/alertR
 import { AlertService } from '../../../../src-main/services/alerts/alertService';
 import { IngestPipeline } from '../../../../src-main/services/scenemarks/ingestPipeline';
 import { SceneMarkRepository } from '../../../../src-main/services/scenemarks/sceneMarkRepository';
-import { AlertRuleInput, UpdateRuleRequest, type Alert } from '../../../../src-shared/contract/alertsContract';
+import {
+  AlertRuleInput,
+  UpdateRuleRequest,
+  type Alert,
+} from '../../../../src-shared/contract/alertsContract';
 import { generatedDeviceId } from '../../../../bench/support/sceneMarkGenerator';
 import { editedSceneMark, firstAnalysis, openIngestDatabase } from '../scenemarks/ingestFixture';
 
@@ -34,7 +38,11 @@ function services(file = join(dir, 'console.sqlite')) {
   const ingest = new IngestPipeline({
     repository: new SceneMarkRepository(db),
     logger: silentLogger,
-    publisher: { ingested: () => {}, countersChanged: () => {}, stored: (records) => alerts.consider(records) },
+    publisher: {
+      ingested: () => {},
+      countersChanged: () => {},
+      stored: (records) => alerts.consider(records),
+    },
   });
   return { alerts, ingest };
 }
@@ -86,8 +94,20 @@ describe('AlertService at ingest', () => {
     const { alerts, ingest } = services();
     alerts.createRule(humanOnLobby);
     ingest.submit(sceneMark(1, 1, [['Human', 0.95]]), 'test'); // another device
-    ingest.submit(sceneMark(2, 0, [['Human', 0.5], ['Vehicle', 0.99]]), 'test'); // too unsure / wrong item
-    ingest.submit(sceneMark(3, 0, [['Vehicle', 0.9], ['Human', 0.85]]), 'test'); // the match
+    ingest.submit(
+      sceneMark(2, 0, [
+        ['Human', 0.5],
+        ['Vehicle', 0.99],
+      ]),
+      'test',
+    ); // too unsure / wrong item
+    ingest.submit(
+      sceneMark(3, 0, [
+        ['Vehicle', 0.9],
+        ['Human', 0.85],
+      ]),
+      'test',
+    ); // the match
     ingest.flush();
     ingest.dispose();
 
@@ -101,7 +121,10 @@ describe('AlertService at ingest', () => {
 
   it('folds matches within the cooldown into the open alert, per device, and raises again after it', () => {
     const { alerts, ingest } = services();
-    alerts.createRule({ ...AlertRuleInput.parse({ name: 'Any person', itemType: 'Human' }), cooldownSeconds: 30 });
+    alerts.createRule({
+      ...AlertRuleInput.parse({ name: 'Any person', itemType: 'Human' }),
+      cooldownSeconds: 30,
+    });
     for (let index = 0; index < 5; index++) ingest.submit(sceneMark(index, 0, [['Human', 0.9]]), 'test');
     ingest.submit(sceneMark(9, 1, [['Human', 0.9]]), 'test');
     ingest.flush();
@@ -141,7 +164,9 @@ describe('AlertService at ingest', () => {
     second.ingest.submit(sceneMark(3, 0, [['Human', 0.9]]), 'test');
     second.ingest.flush();
     second.ingest.dispose();
-    expect(alertRows()).toEqual([expect.objectContaining({ rule_name: 'Person in the lobby', match_count: 2 })]);
+    expect(alertRows()).toEqual([
+      expect.objectContaining({ rule_name: 'Person in the lobby', match_count: 2 }),
+    ]);
   });
 
   it('acknowledges alerts by id and all at once', () => {
@@ -160,7 +185,10 @@ describe('AlertService at ingest', () => {
   it('a disabled or updated rule stops matching what it no longer asks for', () => {
     const { alerts, ingest } = services();
     const rule = alerts.createRule(humanOnLobby);
-    alerts.updateRule(rule.id, UpdateRuleRequest.parse({ id: rule.id, rule: { ...humanOnLobby, enabled: false } }).rule);
+    alerts.updateRule(
+      rule.id,
+      UpdateRuleRequest.parse({ id: rule.id, rule: { ...humanOnLobby, enabled: false } }).rule,
+    );
     ingest.submit(sceneMark(1, 0, [['Human', 0.9]]), 'test');
     ingest.flush();
     ingest.dispose();
