@@ -49,21 +49,32 @@ test('an alert rule calls the operator for a matching SceneMark and not for othe
   webShell,
   pageProblems,
 }) => {
+  // Typed by hand: the e2e code has no DOM library.
   await page.addInitScript(() => {
-    const Real = window.Notification;
+    type NotificationClass = {
+      new (title: string, options?: { body?: string; tag?: string }): object;
+      readonly permission: string;
+      requestPermission(): Promise<string>;
+    };
+    const scope = globalThis as unknown as {
+      Notification: NotificationClass;
+      shownNotifications: Array<{ title: string; body?: string }>;
+    };
+    const Real = scope.Notification;
     const shown: Array<{ title: string; body?: string }> = [];
     class Recording extends Real {
-      constructor(title: string, options?: NotificationOptions) {
+      constructor(title: string, options?: { body?: string; tag?: string }) {
         super(title, options);
         shown.push({ title, body: options?.body });
       }
     }
     Object.defineProperty(Recording, 'permission', { get: () => Real.permission });
     Object.defineProperty(Recording, 'requestPermission', { value: () => Real.requestPermission() });
-    Object.assign(window, { Notification: Recording, shownNotifications: shown });
+    scope.Notification = Recording;
+    scope.shownNotifications = shown;
   });
   const shown = () =>
-    page.evaluate(() => (window as unknown as { shownNotifications: unknown[] }).shownNotifications);
+    page.evaluate(() => (globalThis as unknown as { shownNotifications: unknown[] }).shownNotifications);
 
   await page.goto(webShell.accessUrl);
   const topic = await connectDataTopic(page, broker);

@@ -1,7 +1,6 @@
-import type { Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { buildCmfRequest } from '../../src-main/core/nice/cmf';
 import { connectionRow, createConnection, type TestBroker } from './brokerConnection';
-import { expect } from './webShellFixture';
 
 /**
  * Where a device delivers SceneMarks to the console over a test broker: the console's data

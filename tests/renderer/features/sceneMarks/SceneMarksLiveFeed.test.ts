@@ -98,4 +98,13 @@ describe('ArrivalRate', () => {
     expect(rate.perSecond(startMs + 15_000)).toBe(2);
     expect(rate.perSecond(startMs + 30_000)).toBe(0);
   });
+
+  it('reads the seconds seen so far while the window is still filling', () => {
+    const rate = new ArrivalRate(5);
+    expect(rate.perSecond(startMs)).toBe(0);
+    rate.add(1500, startMs + 100);
+    expect(rate.perSecond(startMs + 900)).toBe(0);
+    rate.add(2500, startMs + 1100);
+    expect(rate.perSecond(startMs + 2000)).toBe(2000);
+  });
 });
