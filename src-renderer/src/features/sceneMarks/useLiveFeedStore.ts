@@ -11,7 +11,8 @@ export const liveFeedCapacity = 5000;
  * The live feed of the SceneMarks page: `scenemarks:ingested` batches kept in a bounded
  * buffer outside Vue's reactivity, shown as a snapshot replaced at most once per animation
  * frame, so 2,000 SceneMarks a second cost a few renders a second, not thousands. Pausing
- * freezes the snapshot; arrivals are still counted and kept, and appear on resume.
+ * freezes the snapshot; arrivals are still counted and kept, and appear on resume. Started by
+ * the console frame, so the feed keeps filling while the operator is on another page.
  */
 export const useLiveFeedStore = defineStore('liveFeed', () => {
   const bridge = useBridge();

@@ -4,7 +4,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { installBridge } from '../../../../src-renderer/src/bridge/bridge';
 import { ArrivalRate } from '../../../../src-renderer/src/features/sceneMarks/arrivalRate';
 import SceneMarksLiveFeed from '../../../../src-renderer/src/features/sceneMarks/SceneMarksLiveFeed.vue';
-import { liveFeedCapacity } from '../../../../src-renderer/src/features/sceneMarks/useLiveFeedStore';
+import {
+  liveFeedCapacity,
+  useLiveFeedStore,
+} from '../../../../src-renderer/src/features/sceneMarks/useLiveFeedStore';
 import type { IngestedSceneMark } from '../../../../src-shared/contract/ingestContract';
 import { FakeBridge } from '../../fakeBridge';
 
@@ -53,7 +56,10 @@ describe('SceneMarksLiveFeed', () => {
     expect(rows.length).toBeLessThanOrEqual(18);
     expect(rows[0]?.text()).toContain('09:00:29.990Z');
     expect(wrapper.get('[data-testid="live-feed-received"]').text()).toBe('3,000 received');
+    // The frame's stop releases the subscription.
     wrapper.unmount();
+    expect(bridge.listenerCount('scenemarks:ingested')).toBe(1);
+    useLiveFeedStore().stop();
     expect(bridge.listenerCount('scenemarks:ingested')).toBe(0);
   });
 
