@@ -33,6 +33,7 @@ test('finds, charts, exports and opens stored SceneMarks', async ({ page, webShe
   await page.screenshot({ path: join(screenshotDir, 'scenemarks-list.png'), animations: 'disabled' });
 
   // Export the search as NDJSON: the downloaded file holds every SceneMark exactly as received.
+  await page.getByTestId('export-open').click();
   await page.getByTestId('export-start').click();
   await expect(page.getByTestId('export-done')).toContainText(`${count} rows`, { timeout: 30_000 });
   const [download] = await Promise.all([
@@ -43,6 +44,7 @@ test('finds, charts, exports and opens stored SceneMarks', async ({ page, webShe
   const lines = exported.split('\n').filter((line) => line !== '');
   expect(lines).toHaveLength(count);
   expect(new Set(lines)).toEqual(new Set(originals.map((bytes) => Buffer.from(bytes).toString('utf8'))));
+  await page.getByTestId('export-dialog').getByRole('button', { name: 'Close', exact: true }).click();
 
   // Narrow to one SceneMark by its ID and open it: the original bytes come back unchanged.
   await page.getByTestId('scenemark-text').fill(first.sceneMarkId);

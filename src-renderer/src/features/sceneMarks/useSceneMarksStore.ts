@@ -94,12 +94,17 @@ export const useSceneMarksStore = defineStore('sceneMarks', () => {
   const applied = ref<SceneMarkFilter>({});
   /** Whether the applied search filtered by anything besides time (for the empty message). */
   const appliedFilters = ref(false);
-  /** The part of the applied search an export can take: its time range and device. */
+  /** The part of the applied search an export can take: everything but the text search. */
   const exportFilter = computed<ExportFilter>(() => ({
     ...(applied.value.from !== undefined ? { fromMs: Math.max(0, applied.value.from) } : {}),
     ...(applied.value.to !== undefined ? { toMs: applied.value.to } : {}),
     ...(applied.value.deviceIds ? { deviceIds: applied.value.deviceIds } : {}),
+    ...(applied.value.itemTypes ? { itemTypes: applied.value.itemTypes } : {}),
+    ...(applied.value.eventTypes ? { eventTypes: applied.value.eventTypes } : {}),
+    ...(applied.value.minProbability !== undefined ? { minProbability: applied.value.minProbability } : {}),
   }));
+  /** The applied text search, which exports do not take. */
+  const appliedText = computed(() => applied.value.text ?? '');
   /** Whether the console holds any SceneMark at all (devices or item types were ever seen). */
   const hasHistory = computed(
     () => (facets.value?.devices.length ?? 0) > 0 || (facets.value?.itemTypes.length ?? 0) > 0,
@@ -254,6 +259,7 @@ export const useSceneMarksStore = defineStore('sceneMarks', () => {
     loading,
     error,
     exportFilter,
+    appliedText,
     search,
     loadMore,
     open,
