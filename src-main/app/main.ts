@@ -51,6 +51,7 @@ function startServices(window: () => BrowserWindow | undefined): ConsoleServices
     version: app.getVersion(),
     dataDir: app.getPath('userData'),
     migrationsDir: join(resources, 'migrations'),
+    appRoot: app.getAppPath(),
     cipher: new SafeStorageCipher(),
     exportDestinations: new SaveDialogDestinationProvider(window),
     logSink: (entry, detail) => {

@@ -39,6 +39,8 @@ import { DeviceNamesRepository } from './devices/deviceNamesRepository';
 import { LocalSitePreferencesRepository } from '../embedded/localSite/localSitePreferences';
 import type { SimulatorEntry } from '../embedded/localSite/simulatorHost';
 import { AlertService } from './alerts/alertService';
+import { listDependencyLicences } from './about/dependencyLicences';
+import { ContractFailure } from './contract/contractFailure';
 import { AlertRuleRepository } from './alerts/alertRuleRepository';
 import { AlertRepository } from './alerts/alertRepository';
 
@@ -60,6 +62,8 @@ export interface ConsoleServicesOptions {
   exportDestinations?: DestinationProvider;
   /** The simulator's process entry (tests run it from source under tsx). */
   simulatorEntry?: SimulatorEntry;
+  /** Folder of the app's package.json and node_modules, for the licences in Settings → About. */
+  appRoot?: string;
   /** Size and rate of the simulated cameras' video (default 640x360 at 30 fps). */
   simulatorVideo?: { width: number; height: number; fps: number };
 }
@@ -273,6 +277,11 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
 
   const handlers: ContractHandlers = {
     'app:getInfo': () => info,
+    'app:listLicences': () => {
+      if (!options.appRoot)
+        throw new ContractFailure('UNAVAILABLE', 'this console does not know where it is installed');
+      return listDependencyLicences(options.appRoot);
+    },
     'settings:getSettings': () => settings.get(),
     'settings:updateSettings': (patch) => settings.update(patch),
     'diagnostics:listEntries': (request) => log.list(request.limit, request.minLevel),

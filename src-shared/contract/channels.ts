@@ -5,6 +5,7 @@
  */
 export const invokeChannels = [
   'app:getInfo',
+  'app:listLicences',
   'settings:getSettings',
   'settings:updateSettings',
   'diagnostics:listEntries',

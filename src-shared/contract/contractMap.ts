@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { EventChannel, InvokeChannel } from './channels';
-import { AppInfo, GetInfoRequest } from './appContract';
+import { AppInfo, GetInfoRequest, ListLicencesRequest, ListLicencesResponse } from './appContract';
 import { ListEntriesRequest, ListEntriesResponse, LogEntry } from './diagnosticsContract';
 import { SendCommandRequest, SendCommandResponse } from './commandsContract';
 import {
@@ -100,6 +100,7 @@ export interface InvokeSchemas {
  */
 export const invokeSchemas = {
   'app:getInfo': { request: GetInfoRequest, response: AppInfo },
+  'app:listLicences': { request: ListLicencesRequest, response: ListLicencesResponse },
   'settings:getSettings': { request: GetSettingsRequest, response: Settings },
   'settings:updateSettings': { request: UpdateSettingsRequest, response: Settings },
   'diagnostics:listEntries': { request: ListEntriesRequest, response: ListEntriesResponse },

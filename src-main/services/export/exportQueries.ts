@@ -250,7 +250,9 @@ export class ExportQueries {
     if (filter.itemTypes && filter.itemTypes.length > 0) {
       // The item_types column format is itemTypesColumn's, as the search reads it.
       const distinct = [...new Set(filter.itemTypes)];
-      clauses.push(` AND (${distinct.map((_, index) => `instr(s.item_types, @itemType${index}) > 0`).join(' OR ')})`);
+      clauses.push(
+        ` AND (${distinct.map((_, index) => `instr(s.item_types, @itemType${index}) > 0`).join(' OR ')})`,
+      );
       distinct.forEach((itemType, index) => (params[`itemType${index}`] = itemTypeNeedle(itemType)));
     }
     this.filterSql = clauses.join('');

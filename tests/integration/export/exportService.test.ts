@@ -103,7 +103,9 @@ describe('ExportService (worker thread)', () => {
     }
     // The summary's manifest hash is that of the package's SHA256SUMS.
     expect(final.summary?.manifestSha256).toBe(
-      createHash('sha256').update(readFileSync(join(out, 'SHA256SUMS'))).digest('hex'),
+      createHash('sha256')
+        .update(readFileSync(join(out, 'SHA256SUMS')))
+        .digest('hex'),
     );
     const check = execFileSync('sha256sum', ['--strict', '-c', 'SHA256SUMS'], { cwd: out }).toString();
     const checked = check.trim().split('\n');
