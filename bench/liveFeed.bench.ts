@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     await page.getByTestId('live-feed').waitFor();
 
     let sent = 0;
-    const deliver = (count: number): Promise<void[]> => {
+    const deliver = async (count: number): Promise<void> => {
       const deliveries: Promise<void>[] = [];
       for (let index = 0; index < count; index++, sent++) {
         const bytes = generateSceneMark(sent, {
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
         });
         deliveries.push(topic.deliver(generatedDeviceId(sent % devices), bytes, sent + 1));
       }
-      return Promise.all(deliveries);
+      await Promise.all(deliveries);
     };
     const received = async (): Promise<number> =>
       Number(((await page.getByTestId('live-feed-received').textContent()) ?? '0').replace(/\D/g, ''));

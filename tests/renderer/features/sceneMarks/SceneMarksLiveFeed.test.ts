@@ -41,9 +41,6 @@ describe('SceneMarksLiveFeed', () => {
     setActivePinia(createPinia());
   });
 
-  const rowIds = (wrapper: ReturnType<typeof mount>) =>
-    wrapper.findAll('[data-testid="live-feed-row"]').map((row) => row.attributes('data-id') ?? row.text());
-
   it('shows the newest SceneMarks first, with only the rows in view in the DOM', async () => {
     const wrapper = mount(SceneMarksLiveFeed, { props: { timeDisplay: 'utc' } });
     expect(wrapper.find('[data-testid="live-feed-empty"]').exists()).toBe(true);

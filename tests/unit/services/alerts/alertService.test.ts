@@ -18,7 +18,6 @@ import { generatedDeviceId } from '../../../../bench/support/sceneMarkGenerator'
 import { editedSceneMark, firstAnalysis, openIngestDatabase } from '../scenemarks/ingestFixture';
 
 const lobby = generatedDeviceId(0);
-const dock = generatedDeviceId(1);
 
 let dir: string;
 let db: Database.Database;
