@@ -5,18 +5,14 @@
 // of a 100 ms timer; the bench clicks Pause/Resume during the run and times the label change.
 // Needs `npm run build`. BENCH_RATE and BENCH_SECONDS shorten or change the run.
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { generateSceneMark, generatedDeviceId } from './support/sceneMarkGenerator';
 import { startTestBroker } from '../tests/e2e/brokerConnection';
 import { connectDataTopic } from '../tests/e2e/sceneMarkDelivery';
 import { percentile, writeBenchResult } from './benchResult';
+import { startWebShell } from './support/webShellProcess';
 
-const root = resolve(import.meta.dirname, '..');
-const serveScript = join(root, 'out', 'main', 'serve.js');
 const rate = Number(process.env.BENCH_RATE ?? 2000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const devices = 20;
@@ -29,20 +25,7 @@ interface PageMetrics {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(serveScript)) throw new Error('run npm run build first');
-  const dataDir = mkdtempSync(join(tmpdir(), 'nice-livefeed-'));
-  const shell = spawn(process.execPath, [serveScript, '--port', '0', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const accessUrl = await new Promise<string>((done, fail) => {
-    let output = '';
-    shell.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Open:\s+(http:\/\/\S+)/.exec(output);
-      if (match?.[1]) done(match[1]);
-    });
-    shell.on('exit', (code) => fail(new Error(`web shell exited with ${code}`)));
-  });
+  const shell = await startWebShell('livefeed');
   const broker = await startTestBroker();
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -88,7 +71,7 @@ async function main(): Promise<void> {
         due = now + 100;
       }, 100);
     });
-    await page.goto(accessUrl);
+    await page.goto(shell.accessUrl);
     const topic = await connectDataTopic(page, broker);
     await page.getByTestId('nav-sceneMarks').click();
     await page.getByTestId('live-feed').waitFor();
@@ -160,7 +143,7 @@ async function main(): Promise<void> {
       await new Promise((done) => setTimeout(done, 50));
     const catchUpMs = Date.now() - drainStart;
     const finalReceived = await received();
-    const db = new Database(join(dataDir, 'nice-console.sqlite'), { readonly: true });
+    const db = new Database(join(shell.dataDir, 'nice-console.sqlite'), { readonly: true });
     const stored = (
       db.prepare("SELECT count(*) AS n FROM scenemarks WHERE scenemark_id LIKE 'LIVE%'").get() as {
         n: number;
@@ -212,9 +195,7 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await broker.close();
-    shell.kill('SIGTERM');
-    await new Promise((done) => shell.once('exit', done));
-    rmSync(dataDir, { recursive: true, force: true });
+    await shell.stop();
   }
 }
 

@@ -7,11 +7,22 @@ import { parseSceneMark } from '../../src-main/core/nice/sceneMark';
 import { SceneMarkRepository, storeSceneMark } from '../../src-main/services/scenemarks/sceneMarkRepository';
 import { generateSceneMark, generatedDeviceId } from '../../bench/support/sceneMarkGenerator';
 import { screenshotBothThemes } from './themeScreenshots';
+import type { Page } from '@playwright/test';
 import { expect, screenshotDir, test, type WebShell } from './webShellFixture';
 
 // The export dialog starts from the page's search, shows progress, and ends in a summary whose
 // hashes are those of the downloaded bytes; a cancelled export leaves no file behind.
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** Downloads the finished export; its bytes, and the file hash the summary shows. */
+async function downloadExport(page: Page): Promise<{ bytes: Buffer; shownHash: string }> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('export-download').click(),
+  ]);
+  const shownHash = ((await page.getByTestId('export-sha256').textContent()) ?? '').trim();
+  return { bytes: readFileSync((await download.path()) ?? ''), shownHash };
+}
 
 /** Stores `count` SceneMarks of 3 devices, one every `intervalMs` up to now, as ingest would. */
 function seed(webShell: WebShell, count: number, intervalMs: number, idPrefix: string): Uint8Array[] {
@@ -63,12 +74,7 @@ test('exports the searched device and range with matching rows and hashes', asyn
   await expect(page.getByTestId('export-text-note')).toContainText('“EXP” is not applied');
   await page.getByTestId('export-start').click();
   await expect(page.getByTestId('export-done')).toContainText(`${expected.length} rows`, { timeout: 30_000 });
-  const shownHash = (await page.getByTestId('export-sha256').textContent())?.trim();
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByTestId('export-download').click(),
-  ]);
-  const bytes = readFileSync((await download.path()) ?? '');
+  const { bytes, shownHash } = await downloadExport(page);
   expect(sha256(bytes)).toBe(shownHash);
   expect(bytes.toString('utf8')).toBe(
     expected.map(({ bytes: mark }) => `${Buffer.from(mark).toString('utf8')}\n`).join(''),
@@ -78,7 +84,7 @@ test('exports the searched device and range with matching rows and hashes', asyn
     restore: async () => {
       await page.getByTestId('export-open').click();
       await page.getByTestId('export-start').click();
-      await expect(page.getByTestId('export-sha256')).toHaveText(shownHash ?? '');
+      await expect(page.getByTestId('export-sha256')).toHaveText(shownHash);
     },
   });
   await page.getByTestId('export-open').click();
@@ -89,12 +95,8 @@ test('exports the searched device and range with matching rows and hashes', asyn
   await page.getByTestId('export-start').click();
   await expect(page.getByTestId('export-done')).toContainText(`${expected.length} rows`, { timeout: 30_000 });
   const manifestHash = (await page.getByTestId('export-manifest-sha256').textContent())?.trim();
-  const [zipDownload] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByTestId('export-download').click(),
-  ]);
-  const zipBytes = readFileSync((await zipDownload.path()) ?? '');
-  expect(sha256(zipBytes)).toBe((await page.getByTestId('export-sha256').textContent())?.trim());
+  const { bytes: zipBytes, shownHash: zipHash } = await downloadExport(page);
+  expect(sha256(zipBytes)).toBe(zipHash);
   const files = unzipSync(zipBytes);
   const manifest = files['SHA256SUMS'] ?? new Uint8Array();
   expect(sha256(manifest)).toBe(manifestHash);
