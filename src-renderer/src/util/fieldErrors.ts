@@ -12,7 +12,7 @@ export function splitFieldError(message: string): { field?: string; reason: stri
 }
 
 /**
- * Where a form shows main's refusal: at the form item the message names (`name: must not be
+ * Where a form shows main's refusal, and its saving state: at the form item the message names (`name: must not be
  * empty`) when it is one of `fields`, else in a banner over the form.
  */
 export function useFieldErrors(fields: readonly string[]) {
@@ -25,5 +25,23 @@ export function useFieldErrors(fields: readonly string[]) {
   function errorOf(field: string): string | undefined {
     return split.value?.field === field ? split.value.reason : undefined;
   }
-  return { error, bannerError, errorOf };
+  const saving = ref(false);
+  /**
+   * Saves the form: `saving` while `action` runs, then `done` when main accepted it, or its
+   * refusal shown by field.
+   */
+  async function submit(
+    action: () => Promise<{ ok: true } | { ok: false; error: { message: string } }>,
+    done: () => void,
+  ): Promise<void> {
+    saving.value = true;
+    try {
+      const result = await action();
+      if (result.ok) done();
+      else error.value = result.error.message;
+    } finally {
+      saving.value = false;
+    }
+  }
+  return { error, bannerError, errorOf, saving, submit };
 }
