@@ -1,36 +1,14 @@
 // Time to first frame (issue #4): from the renderer asking for a camera (the click on "Watch")
 // to the first decoded frame in Chromium, p50/p95 over 20 tries, against the web shell with
 // the local site and one simulated camera. Needs `npm run build` and /usr/bin/chromium.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { chromium } from '@playwright/test';
 import { percentile, writeBenchResult } from './benchResult';
+import { startWebShell } from './support/webShellProcess';
 
-const root = resolve(import.meta.dirname, '..');
-const serveScript = join(root, 'out', 'main', 'serve.js');
 const tries = Number(process.env.BENCH_TRIES ?? 20);
 
 async function main(): Promise<void> {
-  if (!existsSync(serveScript)) throw new Error('run npm run build first');
-  const dataDir = mkdtempSync(join(tmpdir(), 'nice-ttff-'));
-  const shell = spawn(
-    process.execPath,
-    [serveScript, '--port', '0', '--data-dir', dataDir, '--local-site', '1'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const accessUrl = await new Promise<string>((done, fail) => {
-    let output = '';
-    shell.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Open:\s+(http:\/\/\S+)/.exec(output);
-      if (match?.[1]) done(match[1]);
-    });
-    shell.on('exit', (code) => fail(new Error(`web shell exited with ${code}`)));
-  });
+  const shell = await startWebShell('ttff', ['--local-site', '1']);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
@@ -44,7 +22,7 @@ async function main(): Promise<void> {
   const samples: number[] = [];
   try {
     const page = await browser.newPage();
-    await page.goto(accessUrl);
+    await page.goto(shell.accessUrl);
     await page.getByTestId('nav-liveWall').click();
     const watch = page.getByTestId('live-device-row').getByTestId('live-device-watch');
     await watch.waitFor({ timeout: 60_000 });
@@ -71,9 +49,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await browser.close();
-    shell.kill('SIGTERM');
-    await new Promise((done) => shell.once('exit', done));
-    rmSync(dataDir, { recursive: true, force: true });
+    await shell.stop();
   }
   const sorted = [...samples].sort((a, b) => a - b);
   writeBenchResult(

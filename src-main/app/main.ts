@@ -2,6 +2,7 @@ import { app, BrowserWindow, dialog } from 'electron';
 import { join } from 'node:path';
 import { DisposableStore } from '../core/util/disposable';
 import { createConsoleServices, type ConsoleServices } from '../services/consoleServices';
+import { showAlertNotifications } from './alertNotifications';
 import { registerIpcTransport } from './ipcTransport';
 import { SafeStorageCipher } from './safeStorageCipher';
 import { SaveDialogDestinationProvider } from './saveDialogDestinationProvider';
@@ -50,6 +51,7 @@ function startServices(window: () => BrowserWindow | undefined): ConsoleServices
     version: app.getVersion(),
     dataDir: app.getPath('userData'),
     migrationsDir: join(resources, 'migrations'),
+    appRoot: app.getAppPath(),
     cipher: new SafeStorageCipher(),
     exportDestinations: new SaveDialogDestinationProvider(window),
     logSink: (entry, detail) => {
@@ -91,6 +93,13 @@ if (!app.requestSingleInstanceLock()) {
     void services.localSite.autostart();
     hardenApp(location, services.log);
     disposables.add(registerIpcTransport(services.dispatcher, services.events, location, services.log));
+    disposables.add(
+      showAlertNotifications(
+        services.alerts,
+        (deviceId) => (deviceId ? (services.devices.nameOf(deviceId) ?? deviceId) : 'a device without an ID'),
+        () => mainWindow,
+      ),
+    );
     const keeper = new WindowStateKeeper(app.getPath('userData'));
     mainWindow = createMainWindow(location, keeper);
     app.on('activate', () => {

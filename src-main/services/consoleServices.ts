@@ -38,6 +38,11 @@ import { DeviceDirectory } from './devices/deviceDirectory';
 import { DeviceNamesRepository } from './devices/deviceNamesRepository';
 import { LocalSitePreferencesRepository } from '../embedded/localSite/localSitePreferences';
 import type { SimulatedVideo, SimulatorEntry } from '../embedded/localSite/simulatorHost';
+import { AlertService } from './alerts/alertService';
+import { listDependencyLicences } from './about/dependencyLicences';
+import { ContractFailure } from './contract/contractFailure';
+import { AlertRuleRepository } from './alerts/alertRuleRepository';
+import { AlertRepository } from './alerts/alertRepository';
 
 /** What a shell (Electron or web) tells the services about where they run. */
 export interface ConsoleServicesOptions {
@@ -57,6 +62,8 @@ export interface ConsoleServicesOptions {
   exportDestinations?: DestinationProvider;
   /** The simulator's process entry (tests run it from source under tsx). */
   simulatorEntry?: SimulatorEntry;
+  /** Folder of the app's package.json and node_modules, for the licences in Settings → About. */
+  appRoot?: string;
   /** Size and rate of the simulated cameras' video (default 640x360 at 30 fps). */
   simulatorVideo?: SimulatedVideo;
 }
@@ -75,6 +82,10 @@ export interface ConsoleServices extends Disposable {
   readonly ingest: IngestPipeline;
   readonly localSite: LocalSite;
   readonly sessions: ControlSessionService;
+  /** Alert rules matched at ingest; the desktop app turns raised alerts into notifications. */
+  readonly alerts: AlertService;
+  /** What every view calls each device. */
+  readonly devices: DeviceDirectory;
   /** Stops the local site (its child process and servers), then disposes everything. */
   shutdown(): Promise<void>;
 }
@@ -117,6 +128,15 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
 
   const sceneMarkQuery = new SceneMarkQueryService(database.db);
   const sceneMarkStore = new SceneMarkRepository(database.db);
+  const alerts = new AlertService({
+    rules: new AlertRuleRepository(database.db),
+    alerts: new AlertRepository(database.db),
+    logger: log,
+    publish: {
+      raised: (alert) => events.publish('alerts:raised', alert),
+      changed: (alert) => events.publish('alerts:changed', alert),
+    },
+  });
   const parsePool = disposables.add(new SceneMarkParsePool());
   // Disposed before the database closes: the last batch is committed on the way out.
   const ingest = disposables.add(
@@ -130,6 +150,7 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
           devices.noteDelivering(summary.deviceId);
         },
         countersChanged: (counters) => events.publish('scenemarks:countersChanged', counters),
+        stored: (records) => alerts.consider(records),
       },
     }),
   );
@@ -256,6 +277,11 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
 
   const handlers: ContractHandlers = {
     'app:getInfo': () => info,
+    'app:listLicences': () => {
+      if (!options.appRoot)
+        throw new ContractFailure('UNAVAILABLE', 'this console does not know where it is installed');
+      return listDependencyLicences(options.appRoot);
+    },
     'settings:getSettings': () => settings.get(),
     'settings:updateSettings': (patch) => settings.update(patch),
     'diagnostics:listEntries': (request) => log.list(request.limit, request.minLevel),
@@ -293,6 +319,12 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     'sessions:listSessions': () => ({ sessions: sessions.list() }),
     'sessions:deliverData': (request) => sessions.deliverData(request),
     'sessions:queryHistory': (request) => sessionHistory.query(request),
+    'alerts:listRules': () => alerts.listRules(),
+    'alerts:createRule': (rule) => alerts.createRule(rule),
+    'alerts:updateRule': ({ id, rule }) => alerts.updateRule(id, rule),
+    'alerts:deleteRule': ({ id }) => alerts.deleteRule(id),
+    'alerts:listAlerts': ({ limit, unacknowledgedOnly }) => alerts.listAlerts(limit, unacknowledgedOnly),
+    'alerts:acknowledgeAlerts': (request) => alerts.acknowledge(request),
   };
   const dispatcher = new ContractDispatcher(handlers, log);
   disposables.add(dispatcher.onCallerGone((caller) => void sessions.closeOwnedBy(caller)));
@@ -314,6 +346,8 @@ export function createConsoleServices(options: ConsoleServicesOptions): ConsoleS
     ingest,
     localSite,
     sessions,
+    alerts,
+    devices,
     shutdown: async () => {
       sessions.dispose();
       await localSite.dispose();

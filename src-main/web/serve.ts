@@ -56,6 +56,7 @@ async function main(): Promise<void> {
       version: readVersion(),
       dataDir: options.dataDir,
       migrationsDir: join(root, 'resources', 'migrations'),
+      appRoot: root,
       cipher: FileKeyCipher.inDataDir(options.dataDir),
       exportDestinations: exportDownloads,
       logSink: (entry, detail) => {

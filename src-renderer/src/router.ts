@@ -1,6 +1,7 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
 import { consoleSections } from './features/sections';
 import PendingSectionPage from './features/pending/PendingSectionPage.vue';
+import AlertsPage from './features/alerts/AlertsPage.vue';
 import ConnectionsPage from './features/connections/ConnectionsPage.vue';
 import DevicesPage from './features/devices/DevicesPage.vue';
 import LivePage from './features/live/LivePage.vue';
@@ -9,6 +10,7 @@ import SessionsPage from './features/sessions/SessionsPage.vue';
 import SettingsPage from './features/settings/SettingsPage.vue';
 
 const views: Record<string, RouteRecordRaw['component']> = {
+  alerts: AlertsPage,
   connections: ConnectionsPage,
   devices: DevicesPage,
   liveWall: LivePage,

@@ -21,3 +21,23 @@ export const AppInfo = z.strictObject({
   startedAt: z.string(),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
+
+/** Request of `app:listLicences`. */
+export const ListLicencesRequest = z.strictObject({});
+
+/** One package the console ships, with the licence its package.json declares. */
+export const DependencyLicence = z.strictObject({
+  name: z.string(),
+  version: z.string(),
+  /** SPDX expression from its package.json; null when it declares none. */
+  licence: z.string().nullable(),
+  homepage: z.string().nullable(),
+});
+export type DependencyLicence = z.infer<typeof DependencyLicence>;
+
+/** Reply of `app:listLicences`: the packages found, and any the installation lacks. */
+export const ListLicencesResponse = z.strictObject({
+  licences: z.array(DependencyLicence),
+  missing: z.array(z.string()),
+});
+export type ListLicencesResponse = z.infer<typeof ListLicencesResponse>;

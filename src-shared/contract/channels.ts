@@ -5,6 +5,7 @@
  */
 export const invokeChannels = [
   'app:getInfo',
+  'app:listLicences',
   'settings:getSettings',
   'settings:updateSettings',
   'diagnostics:listEntries',
@@ -42,6 +43,12 @@ export const invokeChannels = [
   'sessions:listSessions',
   'sessions:deliverData',
   'sessions:queryHistory',
+  'alerts:listRules',
+  'alerts:createRule',
+  'alerts:updateRule',
+  'alerts:deleteRule',
+  'alerts:listAlerts',
+  'alerts:acknowledgeAlerts',
 ] as const;
 
 /** Channels on which main pushes batches of events to the renderer. */
@@ -57,6 +64,8 @@ export const eventChannels = [
   'devices:changed',
   'sessions:changed',
   'sessions:signaled',
+  'alerts:raised',
+  'alerts:changed',
 ] as const;
 
 /** A channel the renderer may invoke. */

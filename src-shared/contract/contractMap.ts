@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { EventChannel, InvokeChannel } from './channels';
-import { AppInfo, GetInfoRequest } from './appContract';
+import { AppInfo, GetInfoRequest, ListLicencesRequest, ListLicencesResponse } from './appContract';
 import { ListEntriesRequest, ListEntriesResponse, LogEntry } from './diagnosticsContract';
 import { SendCommandRequest, SendCommandResponse } from './commandsContract';
 import {
@@ -73,6 +73,20 @@ import {
   ListDevicesResponse,
   RenameDeviceRequest,
 } from './devicesContract';
+import {
+  AcknowledgeAlertsRequest,
+  AcknowledgeAlertsResponse,
+  Alert,
+  AlertRule,
+  AlertRuleInput,
+  DeleteRuleRequest,
+  DeleteRuleResponse,
+  ListAlertsRequest,
+  ListAlertsResponse,
+  ListRulesRequest,
+  ListRulesResponse,
+  UpdateRuleRequest,
+} from './alertsContract';
 
 /** Request and response schema of one invoke channel. */
 export interface InvokeSchemas {
@@ -86,6 +100,7 @@ export interface InvokeSchemas {
  */
 export const invokeSchemas = {
   'app:getInfo': { request: GetInfoRequest, response: AppInfo },
+  'app:listLicences': { request: ListLicencesRequest, response: ListLicencesResponse },
   'settings:getSettings': { request: GetSettingsRequest, response: Settings },
   'settings:updateSettings': { request: UpdateSettingsRequest, response: Settings },
   'diagnostics:listEntries': { request: ListEntriesRequest, response: ListEntriesResponse },
@@ -123,6 +138,12 @@ export const invokeSchemas = {
   'sessions:listSessions': { request: ListSessionsRequest, response: ListSessionsResponse },
   'sessions:deliverData': { request: DeliverDataRequest, response: EmptyResponse },
   'sessions:queryHistory': { request: QuerySessionHistoryRequest, response: QuerySessionHistoryResponse },
+  'alerts:listRules': { request: ListRulesRequest, response: ListRulesResponse },
+  'alerts:createRule': { request: AlertRuleInput, response: AlertRule },
+  'alerts:updateRule': { request: UpdateRuleRequest, response: AlertRule },
+  'alerts:deleteRule': { request: DeleteRuleRequest, response: DeleteRuleResponse },
+  'alerts:listAlerts': { request: ListAlertsRequest, response: ListAlertsResponse },
+  'alerts:acknowledgeAlerts': { request: AcknowledgeAlertsRequest, response: AcknowledgeAlertsResponse },
 } as const satisfies Record<InvokeChannel, InvokeSchemas>;
 
 /** The schema of one item of each event channel's batches. */
@@ -138,6 +159,8 @@ export const eventSchemas = {
   'devices:changed': DirectoryDevice,
   'sessions:changed': ControlSession,
   'sessions:signaled': SessionSignal,
+  'alerts:raised': Alert,
+  'alerts:changed': Alert,
 } as const satisfies Record<EventChannel, z.ZodType>;
 
 /** What the caller passes to an invoke channel (before defaults are applied). */

@@ -11,14 +11,19 @@ export type ExportFormat = z.infer<typeof ExportFormat>;
 
 /**
  * Which SceneMarks an export takes: SceneMark time in `[fromMs, toMs)` (milliseconds since
- * the epoch, UTC; either bound may be left out) and, when `deviceIds` is given and not empty,
- * only those devices. Deliberately small: the full search filter belongs to the query contract.
+ * the epoch, UTC; either bound may be left out) and, for each list given and not empty, only
+ * SceneMarks of those devices, with any of those item types, of those event types; and with
+ * `minProbability`, only those whose highest probability reaches it. The search's text
+ * filter is not part of it: an export names what it holds by columns, not by a substring.
  */
 export const ExportFilter = z
   .strictObject({
     fromMs: z.number().int().min(0).optional(),
     toMs: z.number().int().min(0).optional(),
     deviceIds: z.array(z.string().min(1).max(128)).max(1000).optional(),
+    itemTypes: z.array(z.string().min(1).max(128)).max(100).optional(),
+    eventTypes: z.array(z.string().min(1).max(128)).max(100).optional(),
+    minProbability: z.number().min(0).max(1).optional(),
   })
   .refine(
     (filter) => filter.fromMs === undefined || filter.toMs === undefined || filter.fromMs <= filter.toMs,
@@ -61,6 +66,8 @@ export const ExportSummary = z.strictObject({
   bytes: z.number().int().min(0),
   /** SHA-256 (hex) of the whole written file. */
   sha256: z.string(),
+  /** Evidence packages: SHA-256 (hex) of the package's `SHA256SUMS`, which lists every file's hash. */
+  manifestSha256: z.string().optional(),
   durationMs: z.number().min(0),
   fileName: z.string(),
   /** Web shell only: an authenticated URL that serves the file once. */

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { LogLevel } from './diagnosticsContract';
 
-/** Colour scheme of the renderer; dark by default for control rooms. */
-export const ThemeName = z.enum(['dark', 'light']);
+/** Colour scheme of the renderer; dark by default for control rooms; `system` follows the OS. */
+export const ThemeName = z.enum(['dark', 'light', 'system']);
 export type ThemeName = z.infer<typeof ThemeName>;
 
 /** How timestamps are shown across the console. */

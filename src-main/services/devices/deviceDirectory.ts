@@ -94,6 +94,11 @@ export class DeviceDirectory {
     return renamed;
   }
 
+  /** The name every view shows for a device, or null when none is known (desktop notifications). */
+  nameOf(deviceId: string): string | null {
+    return this.list().find((device) => device.deviceId === deviceId.toLowerCase())?.name ?? null;
+  }
+
   /** Call when the site's devices may have changed: publishes each entry that did. */
   publishChanges(): void {
     const next = new Map<string, string>();

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ExportFilter } from '../../../src-shared/contract/exportContract';
 import { releaseBuffer } from './releaseBuffer';
+import { itemTypeNeedle } from '../scenemarks/itemTypesColumn';
 
 const dayMs = 86_400_000;
 
@@ -222,7 +223,7 @@ export function isoDayParams(timeMs: number): { day: number; date: string } {
 export class ExportQueries {
   /** Filter terms besides the time window (the device list), over `s`. */
   private readonly filterSql: string;
-  private readonly filterParams: Record<string, string>;
+  private readonly filterParams: Record<string, string | number>;
   private total: number | undefined;
   private storedIds: { sceneData: Set<string>; sceneMarks: Set<string> } | null | undefined;
   private selectSceneData: Database.Statement | undefined;
@@ -232,9 +233,30 @@ export class ExportQueries {
     private readonly db: Database.Database,
     private readonly filter: ExportFilter,
   ) {
-    const devices = filter.deviceIds && filter.deviceIds.length > 0;
-    this.filterSql = devices ? ' AND s.device_id IN (SELECT value FROM json_each(@deviceIds))' : '';
-    this.filterParams = devices ? { deviceIds: JSON.stringify(filter.deviceIds) } : {};
+    const clauses: string[] = [];
+    const params: Record<string, string | number> = {};
+    if (filter.deviceIds && filter.deviceIds.length > 0) {
+      clauses.push(' AND s.device_id IN (SELECT value FROM json_each(@deviceIds))');
+      params.deviceIds = JSON.stringify(filter.deviceIds);
+    }
+    if (filter.eventTypes && filter.eventTypes.length > 0) {
+      clauses.push(' AND s.event_type IN (SELECT value FROM json_each(@eventTypes))');
+      params.eventTypes = JSON.stringify(filter.eventTypes);
+    }
+    if (filter.minProbability !== undefined) {
+      clauses.push(' AND s.highest_probability >= @minProbability');
+      params.minProbability = filter.minProbability;
+    }
+    if (filter.itemTypes && filter.itemTypes.length > 0) {
+      // The item_types column format is itemTypesColumn's, as the search reads it.
+      const distinct = [...new Set(filter.itemTypes)];
+      clauses.push(
+        ` AND (${distinct.map((_, index) => `instr(s.item_types, @itemType${index}) > 0`).join(' OR ')})`,
+      );
+      distinct.forEach((itemType, index) => (params[`itemType${index}`] = itemTypeNeedle(itemType)));
+    }
+    this.filterSql = clauses.join('');
+    this.filterParams = params;
   }
 
   /** First and last SceneMark times the export can hold (two index seeks), none if it is empty. */

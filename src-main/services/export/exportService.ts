@@ -151,6 +151,7 @@ export class ExportService implements Disposable {
             rows: final.rows,
             bytes: final.bytes,
             sha256: final.sha256,
+            ...(final.manifestSha256 ? { manifestSha256: final.manifestSha256 } : {}),
             durationMs: Math.round(performance.now() - started),
           };
           const { downloadUrl } = await destination.completed(summary);

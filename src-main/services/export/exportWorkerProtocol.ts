@@ -19,5 +19,5 @@ export type ExportWorkerMessage =
       totalRows?: number;
       heapBytes: number;
     }
-  | { type: 'done'; rows: number; bytes: number; sha256: string }
+  | { type: 'done'; rows: number; bytes: number; sha256: string; manifestSha256?: string }
   | ({ type: 'failed'; cancelled: boolean } & ExportError);

@@ -38,6 +38,8 @@ export interface ExportOutcome {
   rows: number;
   bytes: number;
   sha256: string;
+  /** Evidence packages: SHA-256 of their SHA256SUMS entry. */
+  manifestSha256?: string;
 }
 
 /** Thrown inside the writer when the export was cancelled; the caller removes the file. */
@@ -84,6 +86,7 @@ export function writeExport(db: Database.Database, job: ExportJob, control: Expo
   try {
     const meter = new ProgressMeter(control, sink, totalRows);
     meter.report('writing');
+    let manifestSha256: string | undefined;
     switch (job.format) {
       case 'ndjson':
         writeNdjson(queries, sink, meter);
@@ -101,12 +104,12 @@ export function writeExport(db: Database.Database, job: ExportJob, control: Expo
         });
         break;
       case 'evidence':
-        writeEvidence(queries, sink, meter);
+        manifestSha256 = writeEvidence(queries, sink, meter);
         break;
     }
     meter.report('finishing');
     const { bytes, sha256 } = sink.finish();
-    return { rows: meter.rows, bytes, sha256 };
+    return { rows: meter.rows, bytes, sha256, ...(manifestSha256 ? { manifestSha256 } : {}) };
   } finally {
     sink.close();
   }
@@ -423,10 +426,10 @@ function withListing(row: SceneDataRow, item: ListedSceneData): SceneDataRow {
  * the only record of SceneData known by reference), `scenedata/<SceneDataID>.<ext>` for every
  * SceneData whose content is held, `sessions.csv`, `command_audit.csv`, `README.txt`, and
  * `SHA256SUMS` in the `sha256sum` text format, so `unzip` then `sha256sum -c SHA256SUMS`
- * checks every file. Entries are written one after another (an entry added while another is
+ * checks every file; returns the SHA-256 of SHA256SUMS. Entries are written one after another (an entry added while another is
  * open would wait in memory), so the SceneData files follow the index that names them.
  */
-function writeEvidence(queries: ExportQueries, sink: FileSink, meter: ProgressMeter): void {
+function writeEvidence(queries: ExportQueries, sink: FileSink, meter: ProgressMeter): string {
   const held = queries.countHeldSceneData(zipMaxEntries);
   if (held + 6 > zipMaxEntries) throw new EvidenceTooLargeError(`${held} SceneData files`);
   const zip = new Zip((error, chunk) => {
@@ -482,8 +485,10 @@ function writeEvidence(queries: ExportQueries, sink: FileSink, meter: ProgressMe
 
   const manifest = deflated('SHA256SUMS');
   manifest.writeText(sums.join(''));
-  manifest.end();
+  // Its own sha256sum line starts with its hash: the one figure that vouches for every file.
+  const manifestSha256 = manifest.end().slice(0, 64);
   zip.end();
+  return manifestSha256;
 }
 
 /**

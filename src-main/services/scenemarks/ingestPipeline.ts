@@ -25,6 +25,8 @@ export interface SceneMarkParser {
 export interface IngestPublisher {
   ingested(summary: IngestedSceneMark): void;
   countersChanged(counters: IngestCounters): void;
+  /** The SceneMarks one commit stored for the first time (alert rules look at these). */
+  stored?(records: readonly SceneMarkRecord[]): void;
 }
 
 /** Tuning and ports of the pipeline. */
@@ -436,11 +438,13 @@ export class IngestPipeline implements Disposable {
   }
 
   private recordOutcomes(items: readonly StoreItem[], outcomes: readonly StoreOutcome[]): void {
+    const stored: SceneMarkRecord[] = [];
     outcomes.forEach((outcome, index) => {
       const item = items[index];
       switch (outcome) {
         case 'stored':
           this.counts.stored += 1;
+          if (item?.kind === 'sceneMark') stored.push(item.record);
           break;
         case 'updated':
           this.counts.updated += 1;
@@ -454,6 +458,7 @@ export class IngestPipeline implements Disposable {
       }
       if (item?.kind === 'sceneMark' && this.publisher) this.publisher.ingested(summarise(item.record));
     });
+    if (stored.length > 0) this.publisher?.stored?.(stored);
     this.countersChanged();
   }
 

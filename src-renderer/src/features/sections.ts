@@ -1,4 +1,5 @@
 import {
+  Bell,
   Clock,
   Connection,
   Monitor,
@@ -44,6 +45,14 @@ export const consoleSections: readonly ConsoleSection[] = [
     title: 'SceneMarks',
     icon: Tickets,
     summary: 'Search what the cameras reported, inspect detections and export evidence.',
+  },
+  {
+    name: 'alerts',
+    path: '/alerts',
+    title: 'Alerts',
+    icon: Bell,
+    summary:
+      'Rules that call you when a camera reports what you are waiting for, and the alerts they raised.',
   },
   {
     name: 'sessions',

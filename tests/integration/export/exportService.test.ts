@@ -101,6 +101,12 @@ describe('ExportService (worker thread)', () => {
         writeFileSync(join(out, name), content);
       }
     }
+    // The summary's manifest hash is that of the package's SHA256SUMS.
+    expect(final.summary?.manifestSha256).toBe(
+      createHash('sha256')
+        .update(readFileSync(join(out, 'SHA256SUMS')))
+        .digest('hex'),
+    );
     const check = execFileSync('sha256sum', ['--strict', '-c', 'SHA256SUMS'], { cwd: out }).toString();
     const checked = check.trim().split('\n');
     // 500 thumbnails, the SceneMarks, the SceneData index, sessions, commands and the README.

@@ -81,13 +81,5 @@ export function toProfilePatch(model: ProfileFormModel): ConnectionProfilePatch 
   };
 }
 
-/**
- * Splits an error from main into the form field it names (`url: …`, `tls.caFile: …`) and the
- * reason, so the reason can stand under that field. Schema refusals come prefixed with the
- * channel (`connections:updateProfile: patch.url: …`).
- */
-export function splitFieldError(message: string): { field?: string; reason: string } {
-  const unprefixed = message.replace(/^[a-z]+:[A-Za-z]+: /, '').replace(/^patch\./, '');
-  const match = /^([A-Za-z.]+): (.*)$/s.exec(unprefixed);
-  return match?.[1] && match[2] ? { field: match[1], reason: match[2] } : { reason: message };
-}
+// Also used by the other forms that show main's refusals by field.
+export { splitFieldError } from '../../util/fieldErrors';

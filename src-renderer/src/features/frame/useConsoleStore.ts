@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { AppInfo } from '../../../../src-shared/contract/appContract';
+import type { AppInfo, ListLicencesResponse } from '../../../../src-shared/contract/appContract';
 import { useBridge } from '../../bridge/bridge';
 import type { BridgeState } from '../../bridge/bridgeClient';
 
@@ -10,6 +10,8 @@ export const useConsoleStore = defineStore('console', () => {
   const info = ref<AppInfo>();
   const bridgeState = ref<BridgeState>(bridge.state);
   const error = ref<string>();
+  const licences = ref<ListLicencesResponse>();
+  const licencesError = ref<string>();
   const releases: Array<() => void> = [];
 
   async function load(): Promise<void> {
@@ -20,6 +22,13 @@ export const useConsoleStore = defineStore('console', () => {
     } else {
       error.value = result.error.message;
     }
+  }
+
+  /** The licences of the packages the console ships (Settings → About). */
+  async function loadLicences(): Promise<void> {
+    const result = await bridge.invoke('app:listLicences', {});
+    if (result.ok) licences.value = result.value;
+    else licencesError.value = result.error.message;
   }
 
   function start(): void {
@@ -36,5 +45,5 @@ export const useConsoleStore = defineStore('console', () => {
     for (const release of releases.splice(0)) release();
   }
 
-  return { info, bridgeState, error, load, start, stop };
+  return { info, bridgeState, error, licences, licencesError, load, loadLicences, start, stop };
 });

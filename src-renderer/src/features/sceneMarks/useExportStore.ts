@@ -14,6 +14,10 @@ import { useBridge } from '../../bridge/bridge';
 export const useExportStore = defineStore('export', () => {
   const bridge = useBridge();
   const current = ref<ExportProgress>();
+  /** When the running export was started, for the time left. */
+  const startedAtMs = ref(0);
+  /** When its last progress arrived. */
+  const updatedAtMs = ref(0);
   const error = ref<string>();
   const releases: Array<() => void> = [];
 
@@ -25,6 +29,7 @@ export const useExportStore = defineStore('export', () => {
       return;
     }
     if (!result.value.started) return;
+    startedAtMs.value = updatedAtMs.value = Date.now();
     current.value = { exportId: result.value.exportId, format, phase: 'preparing', rows: 0, bytes: 0 };
   }
 
@@ -38,7 +43,9 @@ export const useExportStore = defineStore('export', () => {
     releases.push(
       bridge.on('export:progressed', (items) => {
         for (const item of items) {
-          if (item.exportId === current.value?.exportId) current.value = item;
+          if (item.exportId !== current.value?.exportId) continue;
+          current.value = item;
+          updatedAtMs.value = Date.now();
         }
       }),
     );
@@ -48,5 +55,12 @@ export const useExportStore = defineStore('export', () => {
     for (const release of releases.splice(0)) release();
   }
 
-  return { current, error, start, cancel, follow, stop };
+  /** Clears a finished export's outcome, for the next one. */
+  function reset(): void {
+    if (current.value && ['done', 'failed', 'cancelled'].includes(current.value.phase))
+      current.value = undefined;
+    error.value = undefined;
+  }
+
+  return { current, startedAtMs, updatedAtMs, error, start, cancel, follow, stop, reset };
 });

@@ -8,6 +8,7 @@ import type {
   SceneMarkFilter,
   SceneMarkRow,
 } from '../../../../src-shared/contract/sceneMarksContract';
+import type { SessionHistoryRow } from '../../../../src-shared/contract/sessionHistoryContract';
 import { useBridge } from '../../bridge/bridge';
 import { dataExtent, zoomWindow, type TimeWindow } from './timelineWindow';
 
@@ -33,6 +34,8 @@ export interface SceneMarkFilterForm {
 }
 
 const pageSize = 200;
+/** Sessions looked through for the one that holds a SceneMark. */
+const sessionLookback = 50;
 /** Bars the timeline asks for; main picks the bucket size that fits (1 s … 1 day). */
 const timelineBars = 120;
 
@@ -89,17 +92,24 @@ export const useSceneMarksStore = defineStore('sceneMarks', () => {
   const view = ref<TimeWindow>();
   const facets = ref<ListFacetsResponse>();
   const detail = ref<GetSceneMarkResponse>();
+  /** The recorded session with the detail's device whose time range holds it, if any. */
+  const detailSession = ref<SessionHistoryRow>();
   const loading = ref(false);
   const error = ref<string>();
   const applied = ref<SceneMarkFilter>({});
   /** Whether the applied search filtered by anything besides time (for the empty message). */
   const appliedFilters = ref(false);
-  /** The part of the applied search an export can take: its time range and device. */
+  /** The part of the applied search an export can take: everything but the text search. */
   const exportFilter = computed<ExportFilter>(() => ({
     ...(applied.value.from !== undefined ? { fromMs: Math.max(0, applied.value.from) } : {}),
     ...(applied.value.to !== undefined ? { toMs: applied.value.to } : {}),
     ...(applied.value.deviceIds ? { deviceIds: applied.value.deviceIds } : {}),
+    ...(applied.value.itemTypes ? { itemTypes: applied.value.itemTypes } : {}),
+    ...(applied.value.eventTypes ? { eventTypes: applied.value.eventTypes } : {}),
+    ...(applied.value.minProbability !== undefined ? { minProbability: applied.value.minProbability } : {}),
   }));
+  /** The applied text search, which exports do not take. */
+  const appliedText = computed(() => applied.value.text ?? '');
   /** Whether the console holds any SceneMark at all (devices or item types were ever seen). */
   const hasHistory = computed(
     () => (facets.value?.devices.length ?? 0) > 0 || (facets.value?.itemTypes.length ?? 0) > 0,
@@ -228,12 +238,47 @@ export const useSceneMarksStore = defineStore('sceneMarks', () => {
 
   async function open(sceneMarkId: string): Promise<void> {
     const result = await bridge.invoke('scenemarks:getSceneMark', { sceneMarkId });
-    if (result.ok) detail.value = result.value;
-    else error.value = result.error.message;
+    if (!result.ok) {
+      error.value = result.error.message;
+      return;
+    }
+    detail.value = result.value;
+    detailSession.value = await sessionHolding(
+      result.value.sceneMark.deviceId,
+      result.value.sceneMark.timeMs,
+    );
+  }
+
+  /**
+   * The newest session with `deviceId` that had started by `timeMs` and had not ended before
+   * it, among the last sessionLookback that started by then.
+   */
+  async function sessionHolding(
+    deviceId: string | null,
+    timeMs: number,
+  ): Promise<SessionHistoryRow | undefined> {
+    if (!deviceId) return undefined;
+    const page = await bridge.invoke('sessions:queryHistory', {
+      peer: deviceId,
+      to: timeMs + 1,
+      pageSize: sessionLookback,
+    });
+    if (!page.ok) return undefined;
+    return page.value.rows.find(
+      (row) =>
+        row.peer?.toLowerCase() === deviceId.toLowerCase() && (row.endedMs === null || row.endedMs >= timeMs),
+    );
+  }
+
+  /** A search for what a link from another view asks for (a session's device and span). */
+  async function searchSpan(window: TimeWindow, deviceId: string | undefined): Promise<void> {
+    form.value = { ...form.value, range: 'custom', custom: window, deviceId: deviceId ?? '' };
+    await search();
   }
 
   function close(): void {
     detail.value = undefined;
+    detailSession.value = undefined;
   }
 
   return {
@@ -251,9 +296,12 @@ export const useSceneMarksStore = defineStore('sceneMarks', () => {
     clearSelection,
     facets,
     detail,
+    detailSession,
+    searchSpan,
     loading,
     error,
     exportFilter,
+    appliedText,
     search,
     loadMore,
     open,

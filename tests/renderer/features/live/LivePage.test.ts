@@ -5,6 +5,7 @@ import { installBridge } from '../../../../src-renderer/src/bridge/bridge';
 import LivePage from '../../../../src-renderer/src/features/live/LivePage.vue';
 import { useCameraSessionsStore } from '../../../../src-renderer/src/features/live/useCameraSessionsStore';
 import { FakeBridge } from '../../fakeBridge';
+import { testRouter } from '../../testRouter';
 import { FakeLocalSiteMain, runningSite, siteDevice, stoppedSite } from '../localSite/localSiteFixtures';
 import { FakePeerConnection } from './fakePeerConnection';
 import { deviceId, requestsOn, respondAsMain, sessionId } from './sessionFixtures';
@@ -34,7 +35,7 @@ describe('LivePage', () => {
   });
 
   async function mountPage() {
-    const wrapper = mount(LivePage, { global: { stubs: { RouterLink: true } } });
+    const wrapper = mount(LivePage, { global: { plugins: [testRouter()], stubs: { RouterLink: true } } });
     await flushPromises();
     return wrapper;
   }

@@ -13,6 +13,7 @@ import type { SessionHistoryRow } from '../../../../src-shared/contract/sessionH
 import { defaultSettings } from '../../../../src-shared/contract/settingsContract';
 import type { ControlSession } from '../../../../src-shared/contract/sessionsContract';
 import { FakeBridge } from '../../fakeBridge';
+import { testRouter } from '../../testRouter';
 
 const deviceA = 'aaaaaaaa-0000-4000-8000-000000000001';
 const deviceB = 'bbbbbbbb-0000-4000-8000-000000000002';
@@ -113,7 +114,7 @@ describe('SessionsPage', () => {
   });
 
   async function mountPage() {
-    const wrapper = mount(SessionsPage, { global: { stubs: { RouterLink: true } } });
+    const wrapper = mount(SessionsPage, { global: { plugins: [testRouter()] } });
     await flushPromises();
     return wrapper;
   }
@@ -149,6 +150,7 @@ describe('SessionsPage', () => {
       'closed + streamed',
       '1 min 05 s',
       'closed by operator',
+      'SceneMarks',
     ]);
     expect(cells(0)).toEqual([
       '2026-11-01 09:30:00Z',
@@ -158,6 +160,7 @@ describe('SessionsPage', () => {
       'open',
       'running',
       '',
+      'SceneMarks',
     ]);
     expect(cells(2)).toEqual([
       '2026-11-01 09:30:00Z',
@@ -167,7 +170,12 @@ describe('SessionsPage', () => {
       'failed',
       '850 ms',
       'the device did not answer StartStreaming',
+      'SceneMarks',
     ]);
+    // Each session opens the SceneMarks of its device over its span.
+    expect(rows[1]?.get('[data-testid=sessions-scenemarks-link]').attributes('href')).toBe(
+      `/scenemarks?from=${startedMs}&to=${startedMs + 65_001}&deviceId=${deviceA}`,
+    );
     expect(wrapper.find('[data-testid=sessions-empty]').exists()).toBe(false);
     expect(wrapper.find('[data-testid=sessions-load-more]').exists()).toBe(false);
     wrapper.unmount();
@@ -245,7 +253,7 @@ describe('SessionsPage', () => {
     const empty = wrapper.get('[data-testid=sessions-empty]');
     expect(empty.text()).toContain('No sessions yet');
     expect(empty.text()).toContain('press Watch');
-    expect(empty.find('router-link-stub[to="/live"]').exists()).toBe(true);
+    expect(empty.find('a[href="/live"]').exists()).toBe(true);
     expect(wrapper.find('[data-testid=sessions-row]').exists()).toBe(false);
     wrapper.unmount();
   });

@@ -88,6 +88,17 @@ describe('writeExport', () => {
     expect(bytes.toString()).toBe(expected.map((b) => `${b.toString()}\n`).join(''));
   });
 
+  it('applies the item types, event types and lowest probability of the search', () => {
+    const filter = { eventTypes: ['ItemPresence'], minProbability: 0.9, itemTypes: ['Vehicle', 'Bag'] };
+    const { outcome, bytes } = run('ndjson', filter);
+    const expected = storedOriginals(db, "WHERE event_type = 'ItemPresence' AND highest_probability >= 0.9");
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(count);
+    expect(outcome.rows).toBe(expected.length);
+    expect(bytes.toString()).toBe(expected.map((b) => `${b.toString()}\n`).join(''));
+    expect(run('ndjson', { itemTypes: ['Bag'] }).outcome.rows).toBe(0);
+  });
+
   it('writes a JSON array of the verbatim originals', () => {
     const { outcome, bytes } = run('json');
     const originals = storedOriginals(db);
