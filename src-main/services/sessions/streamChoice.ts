@@ -26,7 +26,7 @@ export const DEFAULT_STREAM_PREFERENCE = { width: 640, height: 360, frameRate: 3
  * stream at a low rate spares the camera, the network and the decoder; an enlarged or
  * fullscreen tile gets the sharpest picture at full rate.
  */
-export const STREAM_SIZE_PREFERENCES: Record<StreamSize, typeof DEFAULT_STREAM_PREFERENCE> = {
+export const STREAM_SIZE_PREFERENCES: Record<StreamSize, Required<Omit<StreamPreference, 'size'>>> = {
   small: { width: 320, height: 180, frameRate: 15 },
   large: { width: 1280, height: 720, frameRate: 30 },
 };
