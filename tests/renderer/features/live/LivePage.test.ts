@@ -231,7 +231,8 @@ describe('LivePage (the wall)', () => {
     expect(main.sessionsOf(first)).toEqual([]);
 
     const back = site.devices.find((device) => device.deviceId === first);
-    bridge.emit('devices:changed', [directoryDevice({ ...(back as never), online: true })]);
+    if (!back) throw new Error('no such device');
+    bridge.emit('devices:changed', [directoryDevice({ ...back, online: true })]);
     await flushPromises();
     expect(main.sessionsOf(first)).toHaveLength(1);
     expect(stateOf(page, first)).toBe('connecting');
