@@ -386,25 +386,18 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
     }
   }
 
-  async function requestStreaming(runtime: SessionRuntime): Promise<SessionOutcome> {
-    const size = runtime.wish.size;
-    const result = await bridge.invoke('sessions:startStreaming', { sessionId: runtime.sessionId, size });
+  /** StartStreaming at the wished size, or StopStreaming for `null`; the view says which runs. */
+  async function requestStream(runtime: SessionRuntime, size: StreamSize | null): Promise<SessionOutcome> {
+    const sessionId = runtime.sessionId;
+    const result =
+      size === null
+        ? await bridge.invoke('sessions:stopStreaming', { sessionId })
+        : await bridge.invoke('sessions:startStreaming', { sessionId, size });
     if (result.ok) {
       setStreamingSize(runtime, size);
       applySession(runtime, result.value);
     } else {
-      setError(runtime, `Could not start streaming: ${result.error.message}`);
-    }
-    return result;
-  }
-
-  async function requestStop(runtime: SessionRuntime): Promise<SessionOutcome> {
-    const result = await bridge.invoke('sessions:stopStreaming', { sessionId: runtime.sessionId });
-    if (result.ok) {
-      setStreamingSize(runtime, null);
-      applySession(runtime, result.value);
-    } else {
-      setError(runtime, `Could not stop streaming: ${result.error.message}`);
+      setError(runtime, `Could not ${size === null ? 'stop' : 'start'} streaming: ${result.error.message}`);
     }
     return result;
   }
@@ -425,8 +418,8 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
     void runControl(runtime, async () => {
       if (runtime.closed) return;
       const { paused, size } = runtime.wish;
-      if (paused && runtime.streamingSize !== null) await requestStop(runtime);
-      else if (!paused && runtime.streamingSize !== size) await requestStreaming(runtime);
+      if (paused && runtime.streamingSize !== null) await requestStream(runtime, null);
+      else if (!paused && runtime.streamingSize !== size) await requestStream(runtime, size);
     });
   }
 
@@ -667,7 +660,7 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
     if (view) view.lastError = null;
     let outcome: SessionOutcome | undefined;
     await runControl(runtime, async () => {
-      outcome = await requestStreaming(runtime);
+      outcome = await requestStream(runtime, runtime.wish.size);
     });
     return outcome ?? { ok: false, error: { code: 'INTERNAL', message: 'streaming request failed' } };
   }
@@ -679,7 +672,7 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
       return { ok: false, error: { code: 'NOT_FOUND', message: `no open session ${sessionId}` } };
     }
     runtime.wish = { ...runtime.wish, paused: true };
-    return requestStop(runtime);
+    return requestStream(runtime, null);
   }
 
   /**

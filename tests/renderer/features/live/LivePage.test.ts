@@ -133,6 +133,47 @@ describe('LivePage (the wall)', () => {
     expect(main.streaming.get(main.openSessionOf(second)?.sessionId ?? '')).toBe('small');
   });
 
+  it("shows a tile's stream figures from getStats on request", async () => {
+    const page = await mountPage();
+    const first = cameraIds[0] as string;
+    await main.decode(first);
+    await tick();
+    const pc = main.peerOf(first);
+    if (!pc) throw new Error('no peer connection');
+    pc.statsReport = new Map([
+      [
+        'IT01V',
+        {
+          type: 'inbound-rtp',
+          kind: 'video',
+          timestamp: Date.now(),
+          framesDecoded: 45,
+          framesPerSecond: 15,
+          frameWidth: 320,
+          frameHeight: 180,
+          bytesReceived: 0,
+          packetsReceived: 198,
+          packetsLost: 2,
+          jitter: 0.003,
+          decoderImplementation: 'libvpx',
+        },
+      ],
+    ]);
+    await tick();
+    const tile = tileOf(page, first);
+    expect(tile.find('[data-testid=live-tile-stats]').exists()).toBe(false);
+    await tile.get('[data-testid=live-tile-stats-toggle]').trigger('click');
+    const stat = (name: string) => tile.get(`[data-testid=live-tile-stat-${name}]`).text();
+    expect(stat('resolution')).toBe('320×180');
+    expect(stat('frame-rate')).toBe('15.0 fps');
+    expect(stat('jitter')).toBe('3.0 ms');
+    expect(stat('decoder')).toBe('libvpx');
+    // 2 lost of 200 expected since the last sample.
+    expect(stat('packet-loss')).toBe('1.0 % (2 lost)');
+    // Only that tile's panel opened.
+    expect(page.findAll('[data-testid=live-tile-stats]')).toHaveLength(1);
+  });
+
   it('keeps the layout the operator picked in the settings, for the next visit', async () => {
     const page = await mountPage();
     await page.get('[data-testid=live-layout-3x3] input').setValue(true);
