@@ -6,6 +6,7 @@ import { createConsoleServices, type ConsoleServices } from '../services/console
 import { FileKeyCipher } from '../services/secrets/fileKeyCipher';
 import { createAccessToken } from './accessToken';
 import { WebExportDownloads } from './exportDownloads';
+import { applyFaultsFromStdin } from './stdinFaults';
 import { parseWebShellArgs, webShellUsage, type WebShellCliOptions } from './webShellOptions';
 import { startWebShellServer, type WebShellServer } from './webShellServer';
 
@@ -100,6 +101,13 @@ async function main(): Promise<void> {
       `Press Ctrl+C to stop.\n`,
   );
   if (options.open) openInBrowser(server.accessUrl);
+  if (options.faultsOnStdin) {
+    applyFaultsFromStdin(
+      process.stdin,
+      (cameraIndex, fault) => services.localSite.fault(cameraIndex, fault),
+      (message) => process.stderr.write(`${message}\n`),
+    );
+  }
   const siteStart =
     options.localSiteCameras === undefined
       ? services.localSite.autostart()

@@ -12,6 +12,8 @@ export interface WebShellCliOptions {
   help: boolean;
   /** Start the local site at launch with this many simulated cameras. */
   localSiteCameras: number | undefined;
+  /** Read simulated-camera faults as JSON lines from stdin (end-to-end tests). */
+  faultsOnStdin: boolean;
 }
 
 /** Usage text printed by `--help` and after a bad option. */
@@ -24,6 +26,8 @@ export const webShellUsage = `Usage: npm run serve -- [options]
   --open               open the console in the default browser
   --local-site N       start the local site (embedded broker, account service and
                        N simulated cameras, 0-32) at launch
+  --faults-on-stdin    for tests: read simulated-camera faults from stdin, one JSON
+                       line each: {"camera": 0, "fault": {"kind": "vanish"}}
   --help               show this text`;
 
 function integerOption(
@@ -54,6 +58,7 @@ export function parseWebShellArgs(argv: readonly string[]): WebShellCliOptions {
       'max-frame-bytes': { type: 'string' },
       open: { type: 'boolean' },
       'local-site': { type: 'string' },
+      'faults-on-stdin': { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -70,6 +75,7 @@ export function parseWebShellArgs(argv: readonly string[]): WebShellCliOptions {
     ),
     open: values.open ?? false,
     help: values.help ?? false,
+    faultsOnStdin: values['faults-on-stdin'] ?? false,
     localSiteCameras:
       values['local-site'] === undefined
         ? undefined

@@ -95,9 +95,18 @@ export const ReportPeerStateRequest = z.strictObject({
 });
 export type ReportPeerStateRequest = z.infer<typeof ReportPeerStateRequest>;
 
+/**
+ * Which of a camera's streams a viewer wants: `small` for a grid tile, `large` for an enlarged
+ * or fullscreen one; main turns it into a size and rate the device's GetCapabilities offers.
+ */
+export const StreamSize = z.enum(['small', 'large']);
+export type StreamSize = z.infer<typeof StreamSize>;
+
 export const StartStreamingRequest = z.strictObject({
   sessionId: z.string().min(1).max(64),
   portId: NodeId.default('0001'),
+  /** The stream wanted; width, height and frameRate, when given, override its members. */
+  size: StreamSize.optional(),
   /** Preferred size and rate; main picks the nearest the device's GetCapabilities offers. */
   width: z.number().int().min(16).max(3840).optional(),
   height: z.number().int().min(16).max(2160).optional(),

@@ -9,12 +9,18 @@ export type ThemeName = z.infer<typeof ThemeName>;
 export const TimeDisplay = z.enum(['local', 'utc']);
 export type TimeDisplay = z.infer<typeof TimeDisplay>;
 
+/** Grids of the Live wall: one camera, 2x2, 3x3 or 4x4 tiles per page. */
+export const LiveWallLayout = z.enum(['1x1', '2x2', '3x3', '4x4']);
+export type LiveWallLayout = z.infer<typeof LiveWallLayout>;
+
 /** The operator's persisted preferences. */
 export const Settings = z.strictObject({
   theme: ThemeName,
   timeDisplay: TimeDisplay,
   /** Entries below this level are neither kept in the diagnostic log nor streamed. */
   diagnosticsLevel: LogLevel,
+  /** The Live wall's grid, restored after a reload or restart. */
+  liveWallLayout: LiveWallLayout,
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -23,6 +29,7 @@ export const defaultSettings: Settings = {
   theme: 'dark',
   timeDisplay: 'local',
   diagnosticsLevel: 'info',
+  liveWallLayout: '2x2',
 };
 
 /** Request of `settings:getSettings`. */

@@ -1,36 +1,10 @@
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
-import { readFrameCode } from '../../src-main/simulator/scene/frameCode';
 import { expect, screenshotDir, test } from './webShellFixture';
+import { sampleVideo } from './videoFrames';
 
 // The README's one step: the web shell starts the local site (embedded broker, account service,
-// one simulated camera in its own process) and the page shows the camera's video over WebRTC.
+// one simulated camera in its own process) and the wall shows the camera's video over WebRTC.
 test.use({ webShellArgs: ['--local-site', '1'] });
-
-/** Draws the <video> into a canvas and reads the frame code and a luma checksum off it. */
-async function sampleVideo(
-  page: Page,
-): Promise<{ frame: number | null; wallClockMs: number | null; sum: number }> {
-  // An expression string, because the page's CSP forbids building functions from text.
-  return page.evaluate(`(() => {
-    const readFrameCode = ${readFrameCode.toString()};
-    const video = document.querySelector('[data-testid="live-video"]');
-    const width = video.videoWidth, height = video.videoHeight;
-    const canvas = document.createElement('canvas');
-    canvas.width = width; canvas.height = height;
-    const context = canvas.getContext('2d', { willReadFrequently: true });
-    context.drawImage(video, 0, 0, width, height);
-    const pixels = context.getImageData(0, 0, width, height).data;
-    const luma = (x, y) => {
-      const i = (y * width + x) * 4;
-      return 0.299 * pixels[i] + 0.587 * pixels[i + 1] + 0.114 * pixels[i + 2];
-    };
-    let sum = 0;
-    for (let i = 0; i < pixels.length; i += 16) sum += pixels[i];
-    const code = readFrameCode(luma, width, height);
-    return { frame: code ? code.frame : null, wallClockMs: code ? code.wallClockMs : null, sum };
-  })()`);
-}
 
 test('a simulated camera shows moving video', async ({ page, webShell, pageProblems }) => {
   const testStartedMs = Date.now();
@@ -40,23 +14,18 @@ test('a simulated camera shows moving video', async ({ page, webShell, pageProbl
   await expect(row).toHaveCount(1, { timeout: 45_000 });
   await expect(row).toHaveAttribute('data-binding', 'bound', { timeout: 30_000 });
   await expect(row).toHaveAttribute('data-online', 'true');
-  // No click: the page opens the first bound, online camera by itself (one step to live video).
-
-  await expect(page.getByTestId('live-session-state')).toHaveAttribute('data-state', 'streaming', {
-    timeout: 30_000,
-  });
-  // Frames decoded, as the page reads them from getStats().
-  await expect
-    .poll(async () => Number(await page.getByTestId('live-frames-decoded').textContent()), {
-      timeout: 20_000,
-    })
-    .toBeGreaterThan(30);
-  await expect(page.getByTestId('live-resolution')).toContainText('640');
+  // No click: the wall opens every bound camera by itself (one step to live video).
+  const tile = page.getByTestId('live-tile');
+  await expect(tile).toHaveAttribute('data-state', 'live', { timeout: 45_000 });
+  await expect(tile.getByTestId('live-tile-name')).toHaveText('CAM 01 Lobby');
+  // A grid tile gets the small stream that the camera's GetCapabilities offers.
+  await expect(tile.getByTestId('live-tile-stream')).toHaveText('small 320×180');
 
   // The pixels change, and the counter drawn into the picture advances.
-  const first = await sampleVideo(page);
+  const selector = '[data-testid=live-tile-video]';
+  const first = await sampleVideo(page, selector);
   await page.waitForTimeout(700);
-  const second = await sampleVideo(page);
+  const second = await sampleVideo(page, selector);
   expect(second.sum).not.toBe(first.sum);
   expect(first.frame).not.toBeNull();
   expect(second.frame ?? 0).toBeGreaterThan(first.frame ?? 0);
@@ -65,9 +34,11 @@ test('a simulated camera shows moving video', async ({ page, webShell, pageProbl
   expect(second.wallClockMs ?? 0).toBeGreaterThanOrEqual(testStartedMs);
   expect(second.wallClockMs ?? 0).toBeLessThanOrEqual(Date.now());
 
+  // Enlarged, the tile asks for the large stream.
+  await tile.dblclick();
+  await expect(tile.getByTestId('live-tile-stream')).toContainText('large', { timeout: 20_000 });
+  await expect.poll(async () => (await sampleVideo(page, selector)).width, { timeout: 20_000 }).toBe(1280);
+  await expect(tile).toHaveAttribute('data-state', 'live', { timeout: 20_000 });
   await page.screenshot({ path: join(screenshotDir, 'live-camera.png'), animations: 'disabled' });
-
-  await page.getByTestId('live-close').click();
-  await expect(page.getByTestId('live-session-state')).toHaveAttribute('data-state', 'closed');
   expect(pageProblems).toEqual([]);
 });

@@ -16,6 +16,8 @@ export interface WebShell {
   stop(): Promise<number | null>;
   /** Starts a new process on the same data folder (a new port and token). */
   restart(): Promise<void>;
+  /** Switches a simulated camera's fault; the shell must run with `--faults-on-stdin`. */
+  fault(cameraIndex: number, fault: { kind: string; [member: string]: unknown }): void;
 }
 
 async function startProcess(
@@ -24,7 +26,8 @@ async function startProcess(
 ): Promise<{ child: ChildProcess; accessUrl: string }> {
   if (!existsSync(serveScript)) throw new Error(`${serveScript} is missing: run npm run build first`);
   const child = spawn(process.execPath, [serveScript, '--port', '0', '--data-dir', dataDir, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin is a pipe only this test process holds: `--faults-on-stdin` reads faults from it.
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
   const accessUrl = await new Promise<string>((resolveUrl, reject) => {
@@ -77,6 +80,11 @@ export const test = base.extend<{ webShell: WebShell; pageProblems: string[]; we
         return new URL(current.accessUrl).origin;
       },
       stop: () => stopProcess(current.child),
+      fault: (cameraIndex, fault) => {
+        if (!webShellArgs.includes('--faults-on-stdin'))
+          throw new Error('start the shell with --faults-on-stdin');
+        current.child.stdin?.write(`${JSON.stringify({ camera: cameraIndex, fault })}\n`);
+      },
       restart: async () => {
         await stopProcess(current.child);
         current = await startProcess(dataDir, webShellArgs);

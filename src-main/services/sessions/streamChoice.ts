@@ -1,8 +1,11 @@
 import { z } from 'zod';
+import type { StreamSize } from '../../../src-shared/contract/sessionsContract';
 import { ContractFailure } from '../contract/contractFailure';
 
 /** What the console would like to watch; every member optional. */
 export interface StreamPreference {
+  /** The stream a viewer wants; width, height and frameRate override its members. */
+  size?: StreamSize;
   width?: number;
   height?: number;
   frameRate?: number;
@@ -17,6 +20,16 @@ export interface StreamVideo {
 
 /** The size and rate the console asks for when the caller names none: a live-wall tile. */
 export const DEFAULT_STREAM_PREFERENCE = { width: 640, height: 360, frameRate: 30 } as const;
+
+/**
+ * What each stream size asks for (issue 11 item 3): a grid tile is small on screen, so a small
+ * stream at a low rate spares the camera, the network and the decoder; an enlarged or
+ * fullscreen tile gets the sharpest picture at full rate.
+ */
+export const STREAM_SIZE_PREFERENCES: Record<StreamSize, Required<Omit<StreamPreference, 'size'>>> = {
+  small: { width: 320, height: 180, frameRate: 15 },
+  large: { width: 1280, height: 720, frameRate: 30 },
+};
 
 const positive = z.number().int().positive();
 /** The parts of a GetCapabilities answer a stream is chosen from; other members are ignored. */
@@ -37,7 +50,7 @@ const Capabilities = z.looseObject({
  * never asked for a size it does not have. The resolution nearest the preference in pixel count
  * wins (ties: the smaller); an exact match of width and height always wins. The frame rate is
  * the highest offered at or below the preference, else the lowest offered; a device that lists
- * no rates gets the preference.
+ * no rates gets the preference. A `size` stands for {@link STREAM_SIZE_PREFERENCES}' members.
  */
 export function chooseStream(
   capabilities: unknown,
@@ -61,8 +74,9 @@ export function chooseStream(
       `portId: the device offers no video resolutions on port ${portId} (GetCapabilities)`,
     );
   }
-  const width = preference.width ?? DEFAULT_STREAM_PREFERENCE.width;
-  const height = preference.height ?? DEFAULT_STREAM_PREFERENCE.height;
+  const base = preference.size ? STREAM_SIZE_PREFERENCES[preference.size] : DEFAULT_STREAM_PREFERENCE;
+  const width = preference.width ?? base.width;
+  const height = preference.height ?? base.height;
   const wanted = width * height;
   const distance = (size: { Width: number; Height: number }): number =>
     Math.abs(Math.log((size.Width * size.Height) / wanted));
@@ -72,7 +86,7 @@ export function chooseStream(
     [...output.Resolutions].sort(
       (a, b) => distance(a) - distance(b) || a.Width * a.Height - b.Width * b.Height,
     )[0];
-  const rate = preference.frameRate ?? DEFAULT_STREAM_PREFERENCE.frameRate;
+  const rate = preference.frameRate ?? base.frameRate;
   const rates = [...output.FrameRates].sort((a, b) => a - b);
   const frameRate = rates.length === 0 ? rate : (rates.filter((r) => r <= rate).at(-1) ?? rates[0] ?? rate);
   return { Width: size?.Width ?? width, Height: size?.Height ?? height, FrameRate: frameRate };

@@ -29,8 +29,7 @@ export const consoleSections: readonly ConsoleSection[] = [
     path: '/live',
     title: 'Live wall',
     icon: Monitor,
-    summary:
-      'Watch one camera at a time over WebRTC, with its stream health; the multi-camera wall comes later.',
+    summary: 'Every bound camera live over WebRTC, each tile its own session; press ? for the keys.',
   },
   {
     name: 'devices',

@@ -13,6 +13,7 @@ describe('parseWebShellArgs', () => {
       maxFrameBytes: 1024 * 1024,
       help: false,
       localSiteCameras: undefined,
+      faultsOnStdin: false,
     });
   });
 
@@ -31,6 +32,7 @@ describe('parseWebShellArgs', () => {
         '--help',
         '--local-site',
         '8',
+        '--faults-on-stdin',
       ]),
     ).toEqual({
       host: '::1',
@@ -40,6 +42,7 @@ describe('parseWebShellArgs', () => {
       maxFrameBytes: 4096,
       help: true,
       localSiteCameras: 8,
+      faultsOnStdin: true,
     });
   });
 

@@ -37,6 +37,10 @@ export interface CameraSessionStats {
   kbitPerSecond: number | null;
   jitterMs: number | null;
   packetsLost: number | null;
+  /** Packets lost since the previous sample, as a share of those expected (0..1). */
+  lossRatio: number | null;
+  /** The decoder the browser uses (`decoderImplementation`, e.g. libvpx). */
+  decoder: string | null;
 }
 
 /** The inbound-rtp video figures of the previous sample, for rates. */
@@ -44,6 +48,8 @@ export interface InboundVideoSample {
   timestamp: number;
   bytesReceived: number;
   framesDecoded: number;
+  packetsReceived: number;
+  packetsLost: number;
 }
 
 const numberOrNull = (value: unknown): number | null =>
@@ -77,6 +83,13 @@ export function readInboundVideo(
   const derivedFps =
     previous && elapsedMs > 0 ? ((framesDecoded - previous.framesDecoded) * 1000) / elapsedMs : null;
   const jitter = numberOrNull(inbound.jitter);
+  const packetsReceived = numberOrNull(inbound.packetsReceived) ?? 0;
+  const packetsLost = numberOrNull(inbound.packetsLost);
+  const expected = previous
+    ? packetsReceived - previous.packetsReceived + ((packetsLost ?? 0) - previous.packetsLost)
+    : 0;
+  const lossRatio =
+    previous && expected > 0 ? Math.max(0, ((packetsLost ?? 0) - previous.packetsLost) / expected) : null;
   return {
     stats: {
       atMs: nowMs,
@@ -87,9 +100,11 @@ export function readInboundVideo(
       bytesReceived,
       kbitPerSecond: kbitPerSecond === null ? null : Math.max(0, kbitPerSecond),
       jitterMs: jitter === null ? null : jitter * 1000,
-      packetsLost: numberOrNull(inbound.packetsLost),
+      packetsLost,
+      lossRatio,
+      decoder: typeof inbound.decoderImplementation === 'string' ? inbound.decoderImplementation : null,
     },
-    sample: { timestamp, bytesReceived, framesDecoded },
+    sample: { timestamp, bytesReceived, framesDecoded, packetsReceived, packetsLost: packetsLost ?? 0 },
   };
 }
 

@@ -6,6 +6,7 @@ import type {
   ReportPeerStateRequest,
   SendSignalRequest,
   SessionState,
+  StreamSize,
 } from '../../../../src-shared/contract/sessionsContract';
 import type { ContractError, Result } from '../../../../src-shared/contract/result';
 import { useBridge } from '../../bridge/bridge';
@@ -50,6 +51,16 @@ export interface CameraSessionView {
   channels: string[];
   /** Candidates main did not relay or the peer connection refused. */
   signalingFailures: number;
+  /** The stream the camera was last asked for and started; null while it sends none. */
+  streamSize: StreamSize | null;
+  /** When a stats sample last saw more frames decoded than the one before (ms since the epoch). */
+  framesAdvancedAtMs: number | null;
+}
+
+/** What a viewer wants of a session's stream: which size, or none while nobody sees it. */
+export interface StreamWish {
+  size: StreamSize;
+  paused: boolean;
 }
 
 /** Options of {@link useCameraSessionsStore}'s `start`; tests pass a fake peer connection. */
@@ -77,7 +88,11 @@ interface SessionRuntime {
   holdLocal: boolean;
   heldLocal: IceCandidate[];
   endOfCandidatesSent: boolean;
-  streamingRequested: boolean;
+  /** The offer is answered: StartStreaming may go (the first offer carries the track). */
+  ready: boolean;
+  wish: StreamWish;
+  /** The size of the stream the camera sends now; null when it sends none. */
+  streamingSize: StreamSize | null;
   statsBusy: boolean;
   previousSample: InboundVideoSample | null;
   data: CameraDataForwarder;
@@ -295,11 +310,9 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
     for (const candidate of runtime.heldLocal.splice(0)) queueLocalCandidate(runtime, candidate);
     // The first offer already carries the video track, so the camera can start its frames
     // while ICE and DTLS finish: StartStreaming runs in parallel instead of after `connected`.
-    if (!runtime.streamingRequested) {
-      runtime.streamingRequested = true;
-      void runControl(runtime, async () => {
-        await requestStreaming(runtime);
-      });
+    if (!runtime.ready) {
+      runtime.ready = true;
+      syncStreaming(runtime);
     }
   }
 
@@ -365,21 +378,49 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
     const view = views.value[runtime.sessionId];
     if (view) view.peerState = peerState;
     void reportPeerState(runtime, peerState);
-    if (peerState === 'connected' && !runtime.streamingRequested) {
-      runtime.streamingRequested = true;
-      void runControl(runtime, async () => {
-        await requestStreaming(runtime);
-      });
+    if (peerState === 'connected' && !runtime.ready) {
+      runtime.ready = true;
+      syncStreaming(runtime);
     } else if (peerState === 'failed') {
       setError(runtime, 'The WebRTC connection to the camera failed (ICE or DTLS). Close it and try again.');
     }
   }
 
-  async function requestStreaming(runtime: SessionRuntime): Promise<SessionOutcome> {
-    const result = await bridge.invoke('sessions:startStreaming', { sessionId: runtime.sessionId });
-    if (result.ok) applySession(runtime, result.value);
-    else setError(runtime, `Could not start streaming: ${result.error.message}`);
+  /** StartStreaming at the wished size, or StopStreaming for `null`; the view says which runs. */
+  async function requestStream(runtime: SessionRuntime, size: StreamSize | null): Promise<SessionOutcome> {
+    const sessionId = runtime.sessionId;
+    const result =
+      size === null
+        ? await bridge.invoke('sessions:stopStreaming', { sessionId })
+        : await bridge.invoke('sessions:startStreaming', { sessionId, size });
+    if (result.ok) {
+      setStreamingSize(runtime, size);
+      applySession(runtime, result.value);
+    } else {
+      setError(runtime, `Could not ${size === null ? 'stop' : 'start'} streaming: ${result.error.message}`);
+    }
     return result;
+  }
+
+  function setStreamingSize(runtime: SessionRuntime, size: StreamSize | null): void {
+    runtime.streamingSize = size;
+    const view = views.value[runtime.sessionId];
+    if (view) view.streamSize = size;
+  }
+
+  /**
+   * Brings the camera's stream in line with the session's wish, in the control queue: starts it
+   * (again, at another size: the device replaces the stream on the same track) or stops it.
+   * Nothing goes before the offer is answered; the answer runs this itself.
+   */
+  function syncStreaming(runtime: SessionRuntime): void {
+    if (!runtime.ready) return;
+    void runControl(runtime, async () => {
+      if (runtime.closed) return;
+      const { paused, size } = runtime.wish;
+      if (paused && runtime.streamingSize !== null) await requestStream(runtime, null);
+      else if (!paused && runtime.streamingSize !== size) await requestStream(runtime, size);
+    });
   }
 
   // ---- DataChannels ----
@@ -439,8 +480,12 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
         .then((report) => {
           const view = views.value[runtime.sessionId];
           if (runtime.closed || !view) return;
-          const read = readInboundVideo(report, runtime.previousSample, Date.now());
+          const nowMs = Date.now();
+          const read = readInboundVideo(report, runtime.previousSample, nowMs);
           if (!read) return;
+          if (read.sample.framesDecoded > (runtime.previousSample?.framesDecoded ?? 0)) {
+            view.framesAdvancedAtMs = nowMs;
+          }
           runtime.previousSample = read.sample;
           view.stats = read.stats;
         })
@@ -470,6 +515,7 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
     runtime.remoteCandidates = [];
     runtime.heldLocal = [];
     runtime.controlChannel = null;
+    runtime.streamingSize = null;
     runtime.data.stop();
     publishCounters(runtime);
     const view = views.value[runtime.sessionId];
@@ -479,6 +525,7 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
       view.channels = [];
       // A closed session shows no figures: the last sample would read as if it still streamed.
       view.stats = null;
+      view.streamSize = null;
     }
     if (![...runtimes.values()].some((other) => !other.closed && other.pc)) stopStatsTimer();
   }
@@ -505,8 +552,15 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
     );
   }
 
-  /** Asks main for a control session with the device's node; the device then offers. */
-  async function open(deviceId: string, nodeId = '0001'): Promise<SessionOutcome> {
+  /**
+   * Asks main for a control session with the device's node; the device then offers. The stream
+   * starts at `wish.size` once the offer is answered, unless `wish.paused`.
+   */
+  async function open(
+    deviceId: string,
+    nodeId = '0001',
+    wish: StreamWish = { size: 'small', paused: false },
+  ): Promise<SessionOutcome> {
     start();
     opening += 1;
     let result: Result<ControlSession>;
@@ -541,7 +595,9 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
         holdLocal: false,
         heldLocal: [],
         endOfCandidatesSent: false,
-        streamingRequested: false,
+        ready: false,
+        wish: { ...wish },
+        streamingSize: null,
         statsBusy: false,
         previousSample: null,
         data: new CameraDataForwarder(session.sessionId, (label, text) =>
@@ -561,6 +617,8 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
         data: emptyDataCounters(),
         channels: [],
         signalingFailures: 0,
+        streamSize: null,
+        framesAdvancedAtMs: null,
       };
     }
     drainEarly(session.sessionId);
@@ -596,12 +654,13 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
     if (!runtime || runtime.closed) {
       return { ok: false, error: { code: 'NOT_FOUND', message: `no open session ${sessionId}` } };
     }
-    runtime.streamingRequested = true;
+    runtime.ready = true;
+    runtime.wish = { ...runtime.wish, paused: false };
     const view = views.value[sessionId];
     if (view) view.lastError = null;
     let outcome: SessionOutcome | undefined;
     await runControl(runtime, async () => {
-      outcome = await requestStreaming(runtime);
+      outcome = await requestStream(runtime, runtime.wish.size);
     });
     return outcome ?? { ok: false, error: { code: 'INTERNAL', message: 'streaming request failed' } };
   }
@@ -612,10 +671,20 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
     if (!runtime || runtime.closed) {
       return { ok: false, error: { code: 'NOT_FOUND', message: `no open session ${sessionId}` } };
     }
-    const result = await bridge.invoke('sessions:stopStreaming', { sessionId });
-    if (result.ok) applySession(runtime, result.value);
-    else setError(runtime, `Could not stop streaming: ${result.error.message}`);
-    return result;
+    runtime.wish = { ...runtime.wish, paused: true };
+    return requestStream(runtime, null);
+  }
+
+  /**
+   * Changes what a viewer wants of a session's stream (a tile enlarged, out of view, seen
+   * again); the camera is asked once the offer is answered, in order with other commands.
+   */
+  function wishStream(sessionId: string, wish: StreamWish): void {
+    const runtime = runtimes.get(sessionId);
+    if (!runtime || runtime.closed) return;
+    if (runtime.wish.size === wish.size && runtime.wish.paused === wish.paused) return;
+    runtime.wish = { ...wish };
+    syncStreaming(runtime);
   }
 
   /** Drops a finished session from the view. */
@@ -687,6 +756,7 @@ export const useCameraSessionsStore = defineStore('cameraSessions', () => {
     close,
     startStreaming,
     stopStreaming,
+    wishStream,
     forget,
     reconcile,
   };

@@ -94,6 +94,8 @@ describe('camera peer connection helpers', () => {
       kbitPerSecond: null,
       jitterMs: null,
       packetsLost: null,
+      lossRatio: null,
+      decoder: null,
     });
     expect(readInboundVideo(new Map([['A', { type: 'transport' }]]), null, 0)).toBeNull();
   });

@@ -147,7 +147,7 @@ describe('useCameraSessionsStore', () => {
       { sessionId, peerState: 'disconnected' },
       { sessionId, peerState: 'connected' },
     ]);
-    expect(requestsOn(bridge, 'sessions:startStreaming')).toEqual([{ sessionId }]);
+    expect(requestsOn(bridge, 'sessions:startStreaming')).toEqual([{ sessionId, size: 'small' }]);
     // The first offer carries the video track: StartStreaming need not wait for `connected`.
     const calls = bridge.calls.map(
       (call) => `${call.channel}:${String((call.request as { type?: string }).type ?? '')}`,
@@ -156,6 +156,44 @@ describe('useCameraSessionsStore', () => {
       calls.indexOf('sessions:sendSignal:answer'),
     );
     expect(sessions.viewOf(sessionId)?.peerState).toBe('connected');
+  });
+
+  it('asks for the stream its viewer wants: larger when enlarged, none while unseen, again when seen', async () => {
+    const sessions = await openSession();
+    await offer();
+    await flushPromises();
+    expect(sessions.viewOf(sessionId)?.streamSize).toBe('small');
+
+    sessions.wishStream(sessionId, { size: 'large', paused: false });
+    await flushPromises();
+    expect(sessions.viewOf(sessionId)?.streamSize).toBe('large');
+    sessions.wishStream(sessionId, { size: 'large', paused: true });
+    await flushPromises();
+    expect(sessions.viewOf(sessionId)?.streamSize).toBeNull();
+    expect(sessions.viewOf(sessionId)?.session.state).toBe('connected');
+    sessions.wishStream(sessionId, { size: 'small', paused: false });
+    await flushPromises();
+    expect(sessions.viewOf(sessionId)?.session.state).toBe('streaming');
+    expect(requestsOn(bridge, 'sessions:startStreaming')).toEqual([
+      { sessionId, size: 'small' },
+      { sessionId, size: 'large' },
+      { sessionId, size: 'small' },
+    ]);
+    expect(requestsOn(bridge, 'sessions:stopStreaming')).toEqual([{ sessionId }]);
+  });
+
+  it('starts no stream for a session opened out of view until it is seen', async () => {
+    const sessions = useCameraSessionsStore();
+    sessions.start({ createPeerConnection: (config) => new FakePeerConnection(config) });
+    await sessions.open(deviceId, '0001', { size: 'small', paused: true });
+    const pc = await offer();
+    pc.setConnectionState('connected');
+    await flushPromises();
+    expect(requestsOn(bridge, 'sessions:startStreaming')).toEqual([]);
+    expect(sessions.viewOf(sessionId)?.streamSize).toBeNull();
+    sessions.wishStream(sessionId, { size: 'small', paused: false });
+    await flushPromises();
+    expect(sessions.viewOf(sessionId)?.streamSize).toBe('small');
   });
 
   it('shows why streaming did not start', async () => {
@@ -350,6 +388,13 @@ describe('useCameraSessionsStore', () => {
       kbitPerSecond: 500,
       framesPerSecond: 29,
     });
+    // Frames advanced in this sample; a sample with no new frame leaves the time as it was.
+    const advancedAt = sessions.viewOf(sessionId)?.framesAdvancedAtMs ?? 0;
+    expect(advancedAt).toBeGreaterThan(0);
+    pc.setInboundVideo({ timestamp: 12_000, framesDecoded: 59, bytesReceived: 162_500 });
+    vi.advanceTimersByTime(1000);
+    await flushPromises();
+    expect(sessions.viewOf(sessionId)?.framesAdvancedAtMs).toBe(advancedAt);
 
     await sessions.close(sessionId);
     expect(vi.getTimerCount()).toBe(0);

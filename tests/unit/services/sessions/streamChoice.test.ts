@@ -44,6 +44,32 @@ describe('chooseStream', () => {
     });
   });
 
+  it('gives a grid tile the small stream and an enlarged tile the large one, as far as offered', () => {
+    expect(chooseStream(offered, '0001', { size: 'small' })).toEqual({
+      Width: 320,
+      Height: 240,
+      FrameRate: 15,
+    });
+    expect(chooseStream(offered, '0001', { size: 'large' })).toEqual({
+      Width: 1280,
+      Height: 720,
+      FrameRate: 25,
+    });
+    // A device with one size offers only that, whichever stream is asked for.
+    const single = capabilities([[640, 360]], [30]);
+    expect(chooseStream(single, '0001', { size: 'small' })).toEqual({
+      Width: 640,
+      Height: 360,
+      FrameRate: 30,
+    });
+    // Explicit members win over the size's.
+    expect(chooseStream(offered, '0001', { size: 'small', frameRate: 5 })).toEqual({
+      Width: 320,
+      Height: 240,
+      FrameRate: 5,
+    });
+  });
+
   it('names the port when it offers no video, and the member when the answer is malformed', () => {
     expect(() => chooseStream(offered, '0002', {})).toThrow(/portId: .*port 0002/);
     expect(() => chooseStream({ Outputs: [{ PortID: 1 }] }, '0001', {})).toThrow(
