@@ -42,8 +42,12 @@ async function streamingOf(commands: Page, name: string): Promise<boolean> {
   await commands.locator('.el-select-dropdown__item:visible', { hasText: name }).first().click();
   await commands.getByTestId('command-api').click();
   await commands.locator('.el-select-dropdown__item:visible', { hasText: /^GetStatus$/ }).click();
+  // The result panel shows the previous answer until this one comes: wait for a new history row.
+  const history = commands.locator('.command-history__item');
+  const sent = await history.count();
   await commands.getByTestId('command-send').click();
-  await expect(commands.getByTestId('command-status')).toHaveText('200', { timeout: 15_000 });
+  await expect(history).toHaveCount(sent + 1, { timeout: 15_000 });
+  await expect(commands.getByTestId('command-status')).toHaveText('200');
   const body = (await commands.getByTestId('command-response-body').textContent()) ?? '';
   const match = /"Streaming":\s*(true|false)/.exec(body);
   if (!match) throw new Error(`GetStatus gave no Streaming: ${body}`);
@@ -118,7 +122,9 @@ test('tiles nobody sees stop their streams and resume when seen', async ({ page,
 
   const commands = await context.newPage();
   await commands.goto(`${webShell.origin}/#/devices`);
-  expect(await streamingOf(commands, names[1] as string)).toBe(true);
+  // Polled: a tile is live on frames of the last 5 s, while the device may be switching the
+  // stream's size (StopStreaming, then StartStreaming) when GetStatus asks.
+  await expect.poll(() => streamingOf(commands, names[1] as string), { timeout: 20_000 }).toBe(true);
 
   // Layout 1: the other cameras are on other pages and hold no session.
   await page.getByTestId('live-layout-1x1').click();
@@ -128,7 +134,7 @@ test('tiles nobody sees stop their streams and resume when seen', async ({ page,
   await expect(tileNamed(page, names[0] as string)).toHaveAttribute('data-state', 'live', {
     timeout: 30_000,
   });
-  expect(await streamingOf(commands, names[0] as string)).toBe(true);
+  await expect.poll(() => streamingOf(commands, names[0] as string), { timeout: 20_000 }).toBe(true);
 
   // The window hidden (minimised): even the one tile on screen stops its stream.
   await page.evaluate(`(() => {
