@@ -88,8 +88,7 @@ export class DeviceDirectory {
     if (!this.list().some((device) => device.deviceId === key))
       throw new ContractFailure('NOT_FOUND', `deviceId: no device ${deviceId} is known to this console`);
     this.options.repository.setOperatorName(key, name, this.now());
-    this.publishChanges();
-    const renamed = this.list().find((device) => device.deviceId === key);
+    const renamed = this.publishChanges().find((device) => device.deviceId === key);
     if (!renamed) throw new ContractFailure('NOT_FOUND', `deviceId: device ${deviceId} is gone`);
     return renamed;
   }
@@ -99,15 +98,17 @@ export class DeviceDirectory {
     return this.list().find((device) => device.deviceId === deviceId.toLowerCase())?.name ?? null;
   }
 
-  /** Call when the site's devices may have changed: publishes each entry that did. */
-  publishChanges(): void {
+  /** Call when the site's devices may have changed: publishes each entry that did; returns the list. */
+  publishChanges(): DirectoryDevice[] {
+    const devices = this.list();
     const next = new Map<string, string>();
-    for (const device of this.list()) {
+    for (const device of devices) {
       const text = JSON.stringify(device);
       next.set(device.deviceId, text);
       if (this.published.get(device.deviceId) !== text) this.options.publish(device);
     }
     this.published = next;
+    return devices;
   }
 
   /** Call for each delivered SceneMark's device: a device seen for the first time is pushed. */
